@@ -1,0 +1,593 @@
+// tcp-states walks one loopback TCP connection through its life and,
+// after each step, prints the state of both ends as the kernel reports
+// it in /proc/net/tcp.
+//
+// Usage:
+//
+//	tcp-states [scenario]
+//
+// The scenarios are:
+//
+//	client-first   the client closes first (the default)
+//	server-first   the server closes first and keeps TIME_WAIT
+//	full-buffers   full buffers hold the FIN back: FIN_WAIT_1, LAST_ACK
+//	simultaneous   both ends close before either FIN arrives: CLOSING
+//	all            all four, one after the other
+//
+// Ports and timers change from run to run; the program names the ends
+// "client" and "server" instead of printing their ports.
+package main
+
+import (
+	"bufio"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+func main() {
+	if err := run(os.Args[1:]); err != nil {
+		fmt.Fprintf(os.Stderr, "tcp-states: error: %v\n", err)
+		// A pointer type assertion, not errors.As: only this form
+		// works on interpreted types under yaegi.
+		if _, ok := err.(*usageError); ok {
+			os.Exit(2)
+		}
+		os.Exit(1)
+	}
+}
+
+// usageError marks a mistake on the command line (exit status 2).
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+var scenarios = []string{
+	"client-first", "server-first", "full-buffers", "simultaneous",
+}
+
+func run(args []string) error {
+	name := "client-first"
+	if len(args) > 1 {
+		return &usageError{"usage: tcp-states [scenario]"}
+	}
+	if len(args) == 1 {
+		name = args[0]
+	}
+	todo := []string{name}
+	if name == "all" {
+		todo = scenarios
+	}
+	for i, s := range todo {
+		if i > 0 {
+			fmt.Println()
+		}
+		if err := play(s); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func play(name string) error {
+	switch name {
+	case "client-first":
+		return closeFirst(name, "client")
+	case "server-first":
+		return closeFirst(name, "server")
+	case "full-buffers":
+		return fullBuffers()
+	case "simultaneous":
+		return simultaneous()
+	}
+	return &usageError{fmt.Sprintf("unknown scenario %q (want %s or all)",
+		name, strings.Join(scenarios, ", "))}
+}
+
+// region states
+// The kernel numbers the states in include/net/tcp_states.h and prints
+// the number in hex in the "st" column of /proc/net/tcp.
+var stateNames = map[int]string{
+	1: "ESTABLISHED", 2: "SYN_SENT", 3: "SYN_RECV", 4: "FIN_WAIT1",
+	5: "FIN_WAIT2", 6: "TIME_WAIT", 7: "CLOSE", 8: "CLOSE_WAIT",
+	9: "LAST_ACK", 10: "LISTEN", 11: "CLOSING", 12: "NEW_SYN_RECV",
+}
+
+// entry is one line of /proc/net/tcp or /proc/net/tcp6.
+type entry struct {
+	local, remote string // "127.0.0.1:5000", "[::1]:5000"
+	state         string
+	txQueue       uint64 // bytes sent but not yet acknowledged
+	rxQueue       uint64 // bytes received but not yet read
+	timer         int    // 3: TIME_WAIT timer, 4: zero window probe
+	expires       time.Duration
+	uid, inode    uint64 // inode 0: no descriptor owns it any more
+}
+
+// parseTable reads the text of /proc/net/tcp or /proc/net/tcp6.
+func parseTable(text string) ([]entry, error) {
+	var out []entry
+	sc := bufio.NewScanner(strings.NewReader(text))
+	for first := true; sc.Scan(); first = false {
+		f := strings.Fields(sc.Text())
+		if first || len(f) < 10 {
+			continue // the header line
+		}
+		var e entry
+		var err error
+		if e.local, err = parseAddr(f[1]); err != nil {
+			return nil, err
+		}
+		if e.remote, err = parseAddr(f[2]); err != nil {
+			return nil, err
+		}
+		st, err := strconv.ParseUint(f[3], 16, 8)
+		if err != nil {
+			return nil, fmt.Errorf("state %q: %w", f[3], err)
+		}
+		e.state = stateNames[int(st)]
+		// tx_queue:rx_queue, then tr:tm->when in clock ticks (1/100 s).
+		tx, rx, _ := strings.Cut(f[4], ":")
+		e.txQueue, _ = strconv.ParseUint(tx, 16, 64)
+		e.rxQueue, _ = strconv.ParseUint(rx, 16, 64)
+		tr, when, _ := strings.Cut(f[5], ":")
+		t, _ := strconv.ParseUint(tr, 16, 8)
+		e.timer = int(t)
+		ticks, _ := strconv.ParseUint(when, 16, 64)
+		e.expires = time.Duration(ticks) * 10 * time.Millisecond
+		e.uid, _ = strconv.ParseUint(f[7], 10, 64)
+		e.inode, _ = strconv.ParseUint(f[9], 10, 64)
+		out = append(out, e)
+	}
+	return out, sc.Err()
+}
+
+// parseAddr turns "0100007F:1F90" into "127.0.0.1:8080". The kernel
+// prints each 32-bit word of the address as the CPU holds it in memory,
+// so the bytes of a word come back in network order only after they are
+// stored again in the machine's own byte order.
+func parseAddr(s string) (string, error) {
+	h, p, ok := strings.Cut(s, ":")
+	if !ok || (len(h) != 8 && len(h) != 32) {
+		return "", fmt.Errorf("bad address %q", s)
+	}
+	port, err := strconv.ParseUint(p, 16, 16)
+	if err != nil {
+		return "", fmt.Errorf("bad port in %q", s)
+	}
+	ip := make([]byte, len(h)/2)
+	for i := 0; i < len(h); i += 8 {
+		w, err := strconv.ParseUint(h[i:i+8], 16, 32)
+		if err != nil {
+			return "", fmt.Errorf("bad address %q", s)
+		}
+		binary.NativeEndian.PutUint32(ip[i/2:], uint32(w))
+	}
+	return joinHostPort(ip, int(port)), nil
+}
+
+// joinHostPort prints an address the way netstat and ss do.
+func joinHostPort(ip []byte, port int) string {
+	if len(ip) == 4 {
+		return fmt.Sprintf("%d.%d.%d.%d:%d", ip[0], ip[1], ip[2], ip[3], port)
+	}
+	if string(ip[:12]) == "\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\xff\xff" {
+		return fmt.Sprintf("[::ffff:%d.%d.%d.%d]:%d",
+			ip[12], ip[13], ip[14], ip[15], port)
+	}
+	if string(ip) == strings.Repeat("\x00", 15)+"\x01" {
+		return fmt.Sprintf("[::1]:%d", port)
+	}
+	if string(ip) == strings.Repeat("\x00", 16) {
+		return fmt.Sprintf("[::]:%d", port)
+	}
+	var parts []string
+	for i := 0; i < 16; i += 2 {
+		parts = append(parts,
+			strconv.FormatUint(uint64(binary.BigEndian.Uint16(ip[i:])), 16))
+	}
+	return fmt.Sprintf("[%s]:%d", strings.Join(parts, ":"), port)
+}
+
+// endregion states
+
+// kernelTable reads both tables. IPv4 sockets are in /proc/net/tcp,
+// IPv6 sockets in /proc/net/tcp6.
+func kernelTable() ([]entry, error) {
+	var all []entry
+	for _, f := range []string{"/proc/net/tcp", "/proc/net/tcp6"} {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return nil, err
+		}
+		t, err := parseTable(string(b))
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", f, err)
+		}
+		all = append(all, t...)
+	}
+	return all, nil
+}
+
+// end is one side of the connection, found in the table by its two
+// addresses, which stay the same for its whole life.
+type end struct {
+	name          string
+	local, remote string
+}
+
+// lookup returns the end's row; "-" when the kernel has forgotten it.
+func lookup(t []entry, e end) entry {
+	for _, x := range t {
+		if x.local == e.local && x.remote == e.remote {
+			return x
+		}
+	}
+	return entry{state: "-"}
+}
+
+// show polls the kernel (at most two seconds) until both ends are in
+// the states a step should lead to, then prints a line. The changes
+// happen in the kernel, not in our program, so they may lag the call
+// that caused them by a moment: we wait for them, we never sleep
+// blindly.
+func show(step string, c, s end, wantC, wantS string) error {
+	var ec, es entry
+	deadline := time.Now().Add(2 * time.Second)
+	for {
+		t, err := kernelTable()
+		if err != nil {
+			return err
+		}
+		ec, es = lookup(t, c), lookup(t, s)
+		if ec.state == wantC && es.state == wantS {
+			break
+		}
+		if time.Now().After(deadline) {
+			break // print what there is: the reader sees the surprise
+		}
+		time.Sleep(time.Millisecond)
+	}
+	fmt.Printf("%-26s client %-12s server %s\n",
+		step, describe(ec), describe(es))
+	return nil
+}
+
+// describe prints a state, with the TIME_WAIT timer when it runs.
+func describe(e entry) string {
+	if e.state == "TIME_WAIT" && e.timer == 3 {
+		return fmt.Sprintf("TIME_WAIT (%.1fs left)", e.expires.Seconds())
+	}
+	return e.state
+}
+
+// conn is one connection: the listening socket and both ends.
+type conn struct {
+	lfd, cfd, sfd int
+	lis, c, s     end
+}
+
+// open sets up the connection in the order a C program does.
+// rcvbuf and sndbuf, when not zero, shrink the server's receive and
+// both send buffers before the handshake, so that they fill quickly.
+func open(rcvbuf int) (*conn, error) {
+	x := &conn{lfd: -1, cfd: -1, sfd: -1}
+	var err error
+	// Step 1: socket(2). C: socket(AF_INET, SOCK_STREAM, 0)
+	if x.lfd, err = syscall.Socket(syscall.AF_INET,
+		syscall.SOCK_STREAM, 0); err != nil {
+		return nil, os.NewSyscallError("socket", err)
+	}
+	if rcvbuf > 0 {
+		// An accepted socket inherits its buffer sizes from the
+		// listener, and the window scale is fixed at the handshake,
+		// so the option goes on before listen(2).
+		err = syscall.SetsockoptInt(x.lfd, syscall.SOL_SOCKET,
+			syscall.SO_RCVBUF, rcvbuf)
+		if err != nil {
+			x.close()
+			return nil, os.NewSyscallError("setsockopt", err)
+		}
+	}
+	// Step 2: bind(2) to port 0: the kernel picks a free port.
+	// C: bind(lfd, (struct sockaddr *)&addr, sizeof addr)
+	loop := &syscall.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}
+	if err = syscall.Bind(x.lfd, loop); err != nil {
+		x.close()
+		return nil, os.NewSyscallError("bind", err)
+	}
+	// Step 3: listen(2). C: listen(lfd, 8)
+	if err = syscall.Listen(x.lfd, 8); err != nil {
+		x.close()
+		return nil, os.NewSyscallError("listen", err)
+	}
+	sa, err := syscall.Getsockname(x.lfd)
+	if err != nil {
+		x.close()
+		return nil, os.NewSyscallError("getsockname", err)
+	}
+	port := sa.(*syscall.SockaddrInet4).Port
+	x.lis = end{"listener", fmt.Sprintf("127.0.0.1:%d", port), "0.0.0.0:0"}
+
+	// Step 4: the client's socket(2) and connect(2).
+	// C: connect(cfd, (struct sockaddr *)&addr, sizeof addr)
+	if x.cfd, err = syscall.Socket(syscall.AF_INET,
+		syscall.SOCK_STREAM, 0); err != nil {
+		x.close()
+		return nil, os.NewSyscallError("socket", err)
+	}
+	if rcvbuf > 0 {
+		for _, fd := range []int{x.lfd, x.cfd} {
+			err = syscall.SetsockoptInt(fd, syscall.SOL_SOCKET,
+				syscall.SO_SNDBUF, rcvbuf)
+			if err != nil {
+				x.close()
+				return nil, os.NewSyscallError("setsockopt", err)
+			}
+		}
+		err = syscall.SetsockoptInt(x.cfd, syscall.SOL_SOCKET,
+			syscall.SO_RCVBUF, rcvbuf)
+		if err != nil {
+			x.close()
+			return nil, os.NewSyscallError("setsockopt", err)
+		}
+	}
+	srv := &syscall.SockaddrInet4{Port: port, Addr: loop.Addr}
+	if err = syscall.Connect(x.cfd, srv); err != nil {
+		x.close()
+		return nil, os.NewSyscallError("connect", err)
+	}
+	// Step 5: accept(2). C: cfd = accept(lfd, &caddr, &len)
+	if x.sfd, _, err = syscall.Accept(x.lfd); err != nil {
+		x.close()
+		return nil, os.NewSyscallError("accept", err)
+	}
+	ca, err := syscall.Getsockname(x.cfd)
+	if err != nil {
+		x.close()
+		return nil, os.NewSyscallError("getsockname", err)
+	}
+	cport := ca.(*syscall.SockaddrInet4).Port
+	caddr := fmt.Sprintf("127.0.0.1:%d", cport)
+	x.c = end{"client", caddr, x.lis.local}
+	x.s = end{"server", x.lis.local, caddr}
+	return x, nil
+}
+
+// close closes whatever is still open.
+func (x *conn) close() {
+	for _, fd := range []*int{&x.lfd, &x.cfd, &x.sfd} {
+		if *fd >= 0 {
+			syscall.Close(*fd)
+			*fd = -1
+		}
+	}
+}
+
+// closeFd closes one descriptor of the connection: close(2).
+func closeFd(fd *int) error {
+	err := syscall.Close(*fd)
+	*fd = -1
+	return os.NewSyscallError("close", err)
+}
+
+// closeFirst plays the common path: one end closes, the other reads
+// end of file and closes too. Whoever closes first ends in TIME_WAIT.
+func closeFirst(name, first string) error {
+	fmt.Printf("== %s: the %s closes first ==\n", name, first)
+	x, err := open(0)
+	if err != nil {
+		return err
+	}
+	defer x.close()
+	t, err := kernelTable()
+	if err != nil {
+		return err
+	}
+	fmt.Printf("%-26s listener %s\n", "socket+bind+listen",
+		lookup(t, x.lis).state)
+	err = show("connect+accept", x.c, x.s, "ESTABLISHED", "ESTABLISHED")
+	if err != nil {
+		return err
+	}
+	// The listener is not part of the connection; closing it changes
+	// nothing for the two ends.
+	if err := closeFd(&x.lfd); err != nil {
+		return err
+	}
+
+	// active, passive: the descriptors of the two roles.
+	active, passive := &x.cfd, &x.sfd
+	wantA, wantP := "FIN_WAIT2", "CLOSE_WAIT"
+	if first == "server" {
+		active, passive = &x.sfd, &x.cfd
+		wantA, wantP = wantP, wantA
+	}
+	// The active close: close(2) sends FIN. The peer's kernel answers
+	// with ACK at once, so FIN_WAIT1 lasts only microseconds here.
+	if err := closeFd(active); err != nil {
+		return err
+	}
+	if err := show(first+" close()", x.c, x.s, wantA, wantP); err != nil {
+		return err
+	}
+	// The passive side learns of the FIN as end of file: read returns 0.
+	buf := make([]byte, 64)
+	n, err := syscall.Read(*passive, buf)
+	if err != nil {
+		return os.NewSyscallError("read", err)
+	}
+	other := "server"
+	if first == "server" {
+		other = "client"
+	}
+	fmt.Printf("%-26s read returns %d: end of file\n", other+" read()", n)
+	// The passive close: its FIN is acknowledged at once, so LAST_ACK
+	// is gone before we can look, and the active end enters TIME_WAIT.
+	if err := closeFd(passive); err != nil {
+		return err
+	}
+	wantA, wantP = "TIME_WAIT", "-"
+	if first == "server" {
+		wantA, wantP = wantP, wantA
+	}
+	return show(other+" close()", x.c, x.s, wantA, wantP)
+}
+
+// fill writes to a non-blocking socket until the kernel refuses more
+// (EAGAIN), and then until the peer's receive window is closed: then
+// the last bytes cannot leave, and a FIN queued behind them waits too.
+func fill(fd int, e end) (int, error) {
+	if err := syscall.SetNonblock(fd, true); err != nil {
+		return 0, os.NewSyscallError("fcntl", err)
+	}
+	defer syscall.SetNonblock(fd, false)
+	chunk := make([]byte, 4096)
+	total := 0
+	deadline := time.Now().Add(2 * time.Second)
+	for {
+		n, err := syscall.Write(fd, chunk)
+		if n > 0 {
+			total += n
+		}
+		if err == syscall.EAGAIN {
+			// Full. The window is closed when the kernel runs its
+			// zero window probe timer (timer 4 in /proc/net/tcp):
+			// nothing is in flight and bytes still wait to be sent.
+			t, err := kernelTable()
+			if err != nil {
+				return total, err
+			}
+			if lookup(t, e).timer == 4 {
+				return total, nil
+			}
+			if time.Now().After(deadline) {
+				return total, errors.New("the peer's window never closed")
+			}
+			time.Sleep(time.Millisecond)
+			continue
+		}
+		if err != nil {
+			return total, os.NewSyscallError("write", err)
+		}
+	}
+}
+
+// drain reads until end of file and returns the byte count.
+func drain(fd int) (int, error) {
+	buf := make([]byte, 64<<10)
+	total := 0
+	for {
+		n, err := syscall.Read(fd, buf)
+		if err != nil {
+			return total, os.NewSyscallError("read", err)
+		}
+		if n == 0 {
+			return total, nil
+		}
+		total += n
+	}
+}
+
+// fullBuffers makes the short-lived states last: a FIN is sent only
+// after all the data queued before it, so while the peer's receive
+// buffer is full the FIN stays in our send queue.
+func fullBuffers() error {
+	fmt.Println("== full-buffers: each FIN waits behind unread data ==")
+	x, err := open(4096)
+	if err != nil {
+		return err
+	}
+	defer x.close()
+	if err := closeFd(&x.lfd); err != nil {
+		return err
+	}
+	if err := show("connect+accept", x.c, x.s,
+		"ESTABLISHED", "ESTABLISHED"); err != nil {
+		return err
+	}
+	if _, err := fill(x.cfd, x.c); err != nil {
+		return err
+	}
+	fmt.Printf("%-26s server's receive window is 0\n", "client writes")
+	// shutdown(SHUT_WR) is an active close that keeps the socket open
+	// for reading; close(2) would also work here, but the client must
+	// read the server's data later on.
+	// C: shutdown(cfd, SHUT_WR)
+	if err := syscall.Shutdown(x.cfd, syscall.SHUT_WR); err != nil {
+		return os.NewSyscallError("shutdown", err)
+	}
+	if err := show("client shutdown(SHUT_WR)", x.c, x.s,
+		"FIN_WAIT1", "ESTABLISHED"); err != nil {
+		return err
+	}
+	if _, err := drain(x.sfd); err != nil {
+		return err
+	}
+	if err := show("server reads to EOF", x.c, x.s,
+		"FIN_WAIT2", "CLOSE_WAIT"); err != nil {
+		return err
+	}
+	if _, err := fill(x.sfd, x.s); err != nil {
+		return err
+	}
+	fmt.Printf("%-26s client's receive window is 0\n", "server writes")
+	if err := closeFd(&x.sfd); err != nil {
+		return err
+	}
+	if err := show("server close()", x.c, x.s,
+		"FIN_WAIT2", "LAST_ACK"); err != nil {
+		return err
+	}
+	if _, err := drain(x.cfd); err != nil {
+		return err
+	}
+	return show("client reads to EOF", x.c, x.s, "TIME_WAIT", "-")
+}
+
+// simultaneous closes both ends while each FIN is held back by a full
+// window. The client then reads first, so the server's FIN reaches it
+// while its own FIN is still unacknowledged: FIN_WAIT1 to CLOSING.
+func simultaneous() error {
+	fmt.Println("== simultaneous: both ends close, neither FIN has arrived ==")
+	x, err := open(4096)
+	if err != nil {
+		return err
+	}
+	defer x.close()
+	if err := closeFd(&x.lfd); err != nil {
+		return err
+	}
+	if _, err := fill(x.cfd, x.c); err != nil {
+		return err
+	}
+	if _, err := fill(x.sfd, x.s); err != nil {
+		return err
+	}
+	fmt.Printf("%-26s both receive windows are 0\n", "both write")
+	for _, fd := range []int{x.cfd, x.sfd} {
+		if err := syscall.Shutdown(fd, syscall.SHUT_WR); err != nil {
+			return os.NewSyscallError("shutdown", err)
+		}
+	}
+	if err := show("both shutdown(SHUT_WR)", x.c, x.s,
+		"FIN_WAIT1", "FIN_WAIT1"); err != nil {
+		return err
+	}
+	if _, err := drain(x.cfd); err != nil {
+		return err
+	}
+	if err := show("client reads to EOF", x.c, x.s,
+		"CLOSING", "FIN_WAIT2"); err != nil {
+		return err
+	}
+	if _, err := drain(x.sfd); err != nil {
+		return err
+	}
+	return show("server reads to EOF", x.c, x.s, "TIME_WAIT", "TIME_WAIT")
+}
