@@ -1,0 +1,295 @@
+package main
+
+// The runner never interprets a program in its own process. Each program
+// (and each section's cells) runs in a child: the runner's own binary,
+// started again with NOTEBOOK_PROGRAM or NOTEBOOK_CELLS in its
+// environment. A panic in an interpreted goroutine, an os.Exit, a
+// blocked syscall or a runaway loop then ends the child only, and every
+// byte the program writes reaches the pipe the parent reads, including
+// writes to os.Stdout and the output of grandchildren.
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/traefik/yaegi/interp"
+	"github.com/traefik/yaegi/stdlib"
+	"github.com/traefik/yaegi/stdlib/syscall"
+	"github.com/traefik/yaegi/stdlib/unrestricted"
+	"github.com/traefik/yaegi/stdlib/unsafe"
+)
+
+const (
+	// envProgram names the directory of the program a child interprets.
+	// A program that re-executes itself (os.Executable) under the runner
+	// starts the runner again, and this variable, inherited, makes that
+	// child interpret the same program.
+	envProgram = "NOTEBOOK_PROGRAM"
+	// envDisplay is the path shown in compile errors for that program.
+	envDisplay = "NOTEBOOK_DISPLAY"
+	// envCells makes a child read cells from standard input.
+	envCells = "NOTEBOOK_CELLS"
+	// envModRoot is the module root, mapped into the interpreter's GOPATH
+	// so that programs can import the repository's own packages.
+	envModRoot = "NOTEBOOK_MODROOT"
+
+	// exitCompile is the status of a child whose program did not compile.
+	exitCompile = 125
+	// cellEnd starts the line a cells child prints after each cell.
+	cellEnd = "\x1eNB-CELL-END "
+)
+
+// modulePath is the import path of this repository, as in go.mod.
+const modulePath = "github.com/tcpnotebook/tcpnotebook"
+
+// isChild reports whether this process was started as an interpreter
+// child, and if so runs it and returns its exit status.
+func isChild() (int, bool) {
+	if dir := os.Getenv(envProgram); dir != "" {
+		return childProgram(dir, os.Args[1:]), true
+	}
+	if os.Getenv(envCells) != "" {
+		return childCells(os.Stdin, os.Stdout), true
+	}
+	return 0, false
+}
+
+// newInterp makes an interpreter with the symbol sets the lessons need:
+// the standard library, unsafe (byte-order views), syscall (raw
+// sockets) and the unrestricted set (os/exec, syscall.Kill, Shutdown).
+func newInterp(args []string) (*interp.Interpreter, func(), error) {
+	gopath, cleanup, err := makeGopath(os.Getenv(envModRoot))
+	if err != nil {
+		return nil, nil, err
+	}
+	i := interp.New(interp.Options{
+		Args:         args,
+		GoPath:       gopath,
+		Unrestricted: true,
+	})
+	for _, syms := range []interp.Exports{
+		stdlib.Symbols, unsafe.Symbols, syscall.Symbols,
+		unrestricted.Symbols,
+	} {
+		if err := i.Use(syms); err != nil {
+			cleanup()
+			return nil, nil, err
+		}
+	}
+	return i, cleanup, nil
+}
+
+// makeGopath returns a GOPATH in which the module's import path leads to
+// the module root, so that yaegi finds the repository's own packages.
+func makeGopath(modRoot string) (string, func(), error) {
+	if modRoot == "" {
+		return "", func() {}, nil
+	}
+	dir, err := os.MkdirTemp("", "notebook-gopath-")
+	if err != nil {
+		return "", nil, err
+	}
+	cleanup := func() { os.RemoveAll(dir) }
+	link := filepath.Join(dir, "src", filepath.FromSlash(modulePath))
+	if err := os.MkdirAll(filepath.Dir(link), 0o755); err != nil {
+		cleanup()
+		return "", nil, err
+	}
+	if err := os.Symlink(modRoot, link); err != nil {
+		cleanup()
+		return "", nil, err
+	}
+	return dir, cleanup, nil
+}
+
+// programFile returns the one non-test Go file of a program directory.
+func programFile(dir string) (string, error) {
+	matches, err := filepath.Glob(filepath.Join(dir, "*.go"))
+	if err != nil {
+		return "", err
+	}
+	var files []string
+	for _, m := range matches {
+		if !strings.HasSuffix(m, "_test.go") {
+			files = append(files, m)
+		}
+	}
+	switch len(files) {
+	case 0:
+		return "", fmt.Errorf("%s: no Go file", dir)
+	case 1:
+		return files[0], nil
+	}
+	return "", fmt.Errorf("%s: %d Go files; a program is one file",
+		dir, len(files))
+}
+
+// childProgram interprets the program in dir with the given arguments.
+// Its exit status is the program's: 0 when main returns, the argument of
+// os.Exit, 2 for a panic (as compiled Go), exitCompile when it does not
+// compile.
+func childProgram(dir string, args []string) int {
+	file, err := programFile(dir)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "runner: error: %v\n", err)
+		return exitCompile
+	}
+	src, err := os.ReadFile(file)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "runner: error: %v\n", err)
+		return exitCompile
+	}
+	display := os.Getenv(envDisplay)
+	if display == "" {
+		display = file
+	}
+	name := filepath.Base(dir)
+	i, cleanup, err := newInterp(append([]string{name}, args...))
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "runner: error: %v\n", err)
+		return exitCompile
+	}
+	defer cleanup()
+	// The //line directive makes positions in errors point into the
+	// program's file rather than at an anonymous source string.
+	code := fmt.Sprintf("//line %s:1:1\n%s", display, src)
+	prog, err := compile(i, code)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return exitCompile
+	}
+	if _, err := i.Execute(prog); err != nil {
+		// Execute recovers a panic of main's goroutine into an error.
+		fmt.Fprintf(os.Stderr, "panic: %v\n", err)
+		return 2
+	}
+	return 0
+}
+
+// cell is one notebook cell sent to a cells child.
+type cell struct {
+	File string `json:"file"`
+	Line int    `json:"line"`
+	Src  string `json:"src"`
+}
+
+// cellResult is what a cells child reports after each cell.
+type cellResult struct {
+	Compile bool   `json:"compile,omitempty"`
+	Err     string `json:"err,omitempty"`
+}
+
+// childCells evaluates cells, one JSON object a line on in, in one
+// interpreter, so that declarations carry from cell to cell. After each
+// cell it writes a line starting with cellEnd and a JSON cellResult.
+func childCells(in io.Reader, out *os.File) int {
+	i, cleanup, err := newInterp([]string{"cell"})
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "runner: error: %v\n", err)
+		return exitCompile
+	}
+	defer cleanup()
+	sc := bufio.NewScanner(in)
+	sc.Buffer(make([]byte, 1<<20), 16<<20)
+	for sc.Scan() {
+		var c cell
+		if err := json.Unmarshal(sc.Bytes(), &c); err != nil {
+			fmt.Fprintf(os.Stderr, "runner: error: bad cell: %v\n", err)
+			return 1
+		}
+		res := evalCell(i, c)
+		b, _ := json.Marshal(res)
+		fmt.Fprintf(out, "%s%s\n", cellEnd, b)
+	}
+	return 0
+}
+
+// evalCell compiles and runs one cell. A cell may start with imports
+// and go on with statements, which Go's grammar does not allow in one
+// piece: the imports are compiled first. Compile errors get positions
+// in the notes file.
+func evalCell(i *interp.Interpreter, c cell) cellResult {
+	imports, rest, n := splitImports(c.Src)
+	if imports != "" {
+		prog, err := compile(i, imports)
+		if err != nil {
+			return cellResult{Compile: true, Err: relocate(err.Error(), c.File, c.Line)}
+		}
+		if _, err := i.Execute(prog); err != nil {
+			return cellResult{Err: err.Error()}
+		}
+	}
+	if strings.TrimSpace(rest) == "" {
+		return cellResult{}
+	}
+	prog, err := compile(i, rest)
+	if err != nil {
+		return cellResult{Compile: true, Err: relocate(err.Error(), c.File, c.Line+n)}
+	}
+	if _, err := i.ExecuteWithContext(context.Background(), prog); err != nil {
+		return cellResult{Err: relocate(err.Error(), c.File, c.Line+n)}
+	}
+	return cellResult{}
+}
+
+// splitImports splits the leading import declarations (and blank or
+// comment lines) of a cell from the rest; n is the number of lines of
+// the first part.
+func splitImports(src string) (imports, rest string, n int) {
+	lines := strings.SplitAfter(src, "\n")
+	k, inBlock, seen := 0, false, false
+	for ; k < len(lines); k++ {
+		t := strings.TrimSpace(lines[k])
+		switch {
+		case inBlock:
+			if t == ")" {
+				inBlock = false
+			}
+		case t == "" || strings.HasPrefix(t, "//"):
+		case strings.HasPrefix(t, "import ("):
+			inBlock, seen = true, true
+		case strings.HasPrefix(t, "import "):
+			seen = true
+		default:
+			goto done
+		}
+	}
+done:
+	if !seen {
+		return "", src, 0
+	}
+	return strings.Join(lines[:k], ""), strings.Join(lines[k:], ""), k
+}
+
+var posRE = regexp.MustCompile(`^(?:_\.go:)?(\d+):(\d+): `)
+
+// relocate rewrites an error that starts with "L:C: " or "_.go:L:C: "
+// (yaegi's name for an anonymous source) into "file:line:C: ", the line
+// counted in the notes, where the cell's code starts at line first.
+func relocate(msg, file string, first int) string {
+	m := posRE.FindStringSubmatch(msg)
+	if m == nil {
+		return msg
+	}
+	line, _ := strconv.Atoi(m[1])
+	return fmt.Sprintf("%s:%d:%s: %s", file, first+line-1, m[2], msg[len(m[0]):])
+}
+
+// compile is i.Compile with the interpreter's internal panics (seen on
+// some malformed programs) turned into errors.
+func compile(i *interp.Interpreter, src string) (p *interp.Program, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("interpreter failed to compile: %v", r)
+		}
+	}()
+	return i.Compile(src)
+}

@@ -1,0 +1,320 @@
+package main
+
+// Running programs in child processes: foreground runs with a timeout,
+// background servers with a readiness line, cells in one long-lived
+// child per section.
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// launcher knows how to start an interpreter child.
+type launcher struct {
+	self    string // the runner's executable
+	modRoot string // module root, for the interpreter's GOPATH
+	root    string // directory shown paths are relative to
+}
+
+func newLauncher(root string) (*launcher, error) {
+	self, err := os.Executable()
+	if err != nil {
+		return nil, fmt.Errorf("find own executable: %w", err)
+	}
+	l := &launcher{self: self, root: root}
+	if _, err := os.Stat(filepath.Join(root, "go.mod")); err == nil {
+		l.modRoot = root
+	}
+	return l, nil
+}
+
+// command prepares a child that interprets the program in dir.
+func (l *launcher) command(dir, cwd string, args []string) *exec.Cmd {
+	cmd := exec.Command(l.self, args...)
+	cmd.Args[0] = "runner"
+	cmd.Dir = cwd
+	display := dir
+	if rel, err := filepath.Rel(l.root, dir); err == nil {
+		display = rel
+	}
+	if f, err := programFile(dir); err == nil {
+		display = filepath.Join(display, filepath.Base(f))
+	}
+	cmd.Env = append(childEnv(),
+		envProgram+"="+dir,
+		envDisplay+"="+display,
+		envModRoot+"="+l.modRoot)
+	// A process group of its own, so that a timeout ends the program
+	// and any processes it started, and nothing else.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	return cmd
+}
+
+// childEnv is the runner's environment without its own control
+// variables (a runner started by a notebook program must not inherit
+// them by accident).
+func childEnv() []string {
+	var env []string
+	for _, e := range os.Environ() {
+		if strings.HasPrefix(e, "NOTEBOOK_") {
+			continue
+		}
+		env = append(env, e)
+	}
+	return env
+}
+
+// proc is a started child and its merged output.
+type proc struct {
+	cmd  *exec.Cmd
+	mu   sync.Mutex
+	out  bytes.Buffer
+	done chan struct{} // closed when output reached EOF and Wait returned
+	err  error         // from Wait
+	live io.Writer     // if set, output is copied here as it arrives
+	// lines receives each complete output line until ready is found.
+	lines chan string
+}
+
+// start launches cmd with stdin text (nil means empty input) and
+// collects stdout and stderr, interleaved, through one pipe.
+func start(cmd *exec.Cmd, stdin *string, live io.Writer) (*proc, error) {
+	r, w, err := os.Pipe()
+	if err != nil {
+		return nil, err
+	}
+	cmd.Stdout, cmd.Stderr = w, w
+	if stdin != nil {
+		cmd.Stdin = strings.NewReader(*stdin)
+	}
+	p := &proc{cmd: cmd, done: make(chan struct{}), live: live,
+		lines: make(chan string, 64)}
+	if err := cmd.Start(); err != nil {
+		r.Close()
+		w.Close()
+		return nil, err
+	}
+	w.Close()
+	readDone := make(chan struct{})
+	go func() {
+		defer close(readDone)
+		defer close(p.lines)
+		br := bufio.NewReader(r)
+		for {
+			line, err := br.ReadString('\n')
+			if line != "" {
+				p.mu.Lock()
+				p.out.WriteString(line)
+				if p.live != nil {
+					io.WriteString(p.live, line)
+				}
+				p.mu.Unlock()
+				select {
+				case p.lines <- line:
+				default: // nobody is waiting for readiness any more
+				}
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	go func() {
+		p.err = cmd.Wait()
+		// The program is gone; anything it started and left behind in
+		// its process group would keep the pipe open forever.
+		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		select {
+		case <-readDone:
+		case <-time.After(2 * time.Second):
+		}
+		r.Close()
+		close(p.done)
+	}()
+	return p, nil
+}
+
+// output returns what the child has printed so far.
+func (p *proc) output() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.out.String()
+}
+
+// wait waits for the child to end by itself, at most d; after that it is
+// killed and errTimeout returned.
+func (p *proc) wait(d time.Duration) error {
+	select {
+	case <-p.done:
+		return nil
+	case <-time.After(d):
+		p.kill(syscall.SIGKILL)
+		<-p.done
+		return errTimeout
+	}
+}
+
+var errTimeout = errors.New("timed out")
+
+// stop sends SIGTERM, then SIGKILL after grace.
+func (p *proc) stop(grace time.Duration) {
+	p.kill(syscall.SIGTERM)
+	select {
+	case <-p.done:
+	case <-time.After(grace):
+		p.kill(syscall.SIGKILL)
+		<-p.done
+	}
+}
+
+// kill signals the child's process group (it and its descendants).
+func (p *proc) kill(sig syscall.Signal) {
+	syscall.Kill(-p.cmd.Process.Pid, sig)
+}
+
+// status describes how the child ended: its exit code, or -1 and the
+// signal's name.
+func (p *proc) status() (int, string) {
+	if p.err == nil {
+		return 0, ""
+	}
+	var ee *exec.ExitError
+	if errors.As(p.err, &ee) {
+		if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+			return -1, ws.Signal().String()
+		}
+		return ee.ExitCode(), ""
+	}
+	return -1, p.err.Error()
+}
+
+// awaitReady reads lines until one matches ready (its first group is
+// the address), the child ends, or d passes.
+func (p *proc) awaitReady(ready *regexp.Regexp, d time.Duration) (string, error) {
+	deadline := time.After(d)
+	for {
+		select {
+		case line, ok := <-p.lines:
+			if !ok {
+				<-p.done
+				return "", errors.New("exited before it was ready")
+			}
+			if m := ready.FindStringSubmatch(line); m != nil {
+				if len(m) > 1 {
+					return m[1], nil
+				}
+				return m[0], nil
+			}
+		case <-deadline:
+			return "", fmt.Errorf("not ready after %v (waited for a "+
+				"line matching %s)", d, ready)
+		}
+	}
+}
+
+// cellRunner feeds cells to one interpreter child.
+type cellRunner struct {
+	p    *proc
+	in   io.WriteCloser
+	buf  *bufio.Reader
+	dead error
+}
+
+func (l *launcher) startCells(cwd string) (*cellRunner, error) {
+	cmd := exec.Command(l.self)
+	cmd.Args[0] = "runner"
+	cmd.Dir = cwd
+	cmd.Env = append(childEnv(), envCells+"=1", envModRoot+"="+l.modRoot)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		return nil, err
+	}
+	r, w, err := os.Pipe()
+	if err != nil {
+		return nil, err
+	}
+	cmd.Stdout, cmd.Stderr = w, w
+	if err := cmd.Start(); err != nil {
+		r.Close()
+		w.Close()
+		return nil, err
+	}
+	w.Close()
+	p := &proc{cmd: cmd, done: make(chan struct{})}
+	go func() {
+		p.err = cmd.Wait()
+		close(p.done)
+	}()
+	return &cellRunner{p: p, in: in, buf: bufio.NewReader(r)}, nil
+}
+
+// run evaluates one cell and returns its output and result.
+func (c *cellRunner) run(cl cell, d time.Duration) (string, cellResult, error) {
+	if c.dead != nil {
+		return "", cellResult{}, c.dead
+	}
+	b, _ := json.Marshal(cl)
+	if _, err := c.in.Write(append(b, '\n')); err != nil {
+		c.dead = fmt.Errorf("interpreter is gone: %v", err)
+		return "", cellResult{}, c.dead
+	}
+	type reply struct {
+		out string
+		res cellResult
+		err error
+	}
+	ch := make(chan reply, 1)
+	go func() {
+		var out strings.Builder
+		for {
+			line, err := c.buf.ReadString('\n')
+			if strings.HasPrefix(line, cellEnd) {
+				var res cellResult
+				json.Unmarshal([]byte(line[len(cellEnd):]), &res)
+				ch <- reply{out.String(), res, nil}
+				return
+			}
+			out.WriteString(line)
+			if err != nil {
+				ch <- reply{out.String(), cellResult{},
+					errors.New("interpreter ended (a panic in a " +
+						"goroutine or os.Exit ends it)")}
+				return
+			}
+		}
+	}()
+	select {
+	case r := <-ch:
+		if r.err != nil {
+			c.dead = r.err
+		}
+		return r.out, r.res, r.err
+	case <-time.After(d):
+		c.close()
+		c.dead = fmt.Errorf("an earlier cell timed out")
+		return "", cellResult{}, errTimeout
+	}
+}
+
+func (c *cellRunner) close() {
+	c.in.Close()
+	select {
+	case <-c.p.done:
+	case <-time.After(2 * time.Second):
+		syscall.Kill(-c.p.cmd.Process.Pid, syscall.SIGKILL)
+		<-c.p.done
+	}
+}
