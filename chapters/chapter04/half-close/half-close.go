@@ -1,0 +1,505 @@
+// half-close shows shutdown(2) between the two ends of a loopback TCP
+// connection: SHUT_WR closes one direction and leaves the other open,
+// SHUT_RD does less than its name says, and close(2) closes both.
+//
+// Usage:
+//
+//	half-close [scenario]
+//
+// The scenarios are:
+//
+//	shut-wr   the client sends a request, shuts its sending side and
+//	          still reads the answer (the default)
+//	shut-rd   what SHUT_RD really does on Linux
+//	close     close(2) instead of shutdown: the peer's data meets RST
+//	all       all three, one after the other
+//
+// After the steps that change a state the program prints the states
+// of both ends, read from /proc/net/tcp.
+package main
+
+import (
+	"bufio"
+	"encoding/binary"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+func main() {
+	if err := run(os.Args[1:]); err != nil {
+		fmt.Fprintf(os.Stderr, "half-close: error: %v\n", err)
+		// A pointer type assertion, not errors.As: only this form
+		// works on interpreted types under yaegi.
+		if _, ok := err.(*usageError); ok {
+			os.Exit(2)
+		}
+		os.Exit(1)
+	}
+}
+
+// usageError marks a mistake on the command line (exit status 2).
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+var scenarios = []string{"shut-wr", "shut-rd", "close"}
+
+func run(args []string) error {
+	name := "shut-wr"
+	if len(args) > 1 {
+		return &usageError{"usage: half-close [scenario]"}
+	}
+	if len(args) == 1 {
+		name = args[0]
+	}
+	todo := []string{name}
+	if name == "all" {
+		todo = scenarios
+	}
+	for i, s := range todo {
+		if i > 0 {
+			fmt.Println()
+		}
+		var err error
+		switch s {
+		case "shut-wr":
+			err = shutWr()
+		case "shut-rd":
+			err = shutRd()
+		case "close":
+			err = closeBoth()
+		default:
+			return &usageError{fmt.Sprintf(
+				"unknown scenario %q (want %s or all)",
+				s, strings.Join(scenarios, ", "))}
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// region states
+// The kernel numbers the states in include/net/tcp_states.h and prints
+// the number in hex in the "st" column of /proc/net/tcp.
+var stateNames = map[int]string{
+	1: "ESTABLISHED", 2: "SYN_SENT", 3: "SYN_RECV", 4: "FIN_WAIT1",
+	5: "FIN_WAIT2", 6: "TIME_WAIT", 7: "CLOSE", 8: "CLOSE_WAIT",
+	9: "LAST_ACK", 10: "LISTEN", 11: "CLOSING", 12: "NEW_SYN_RECV",
+}
+
+// entry is one line of /proc/net/tcp or /proc/net/tcp6.
+type entry struct {
+	local, remote string // "127.0.0.1:5000", "[::1]:5000"
+	state         string
+	txQueue       uint64 // bytes sent but not yet acknowledged
+	rxQueue       uint64 // bytes received but not yet read
+	timer         int    // 3: TIME_WAIT timer, 4: zero window probe
+	expires       time.Duration
+	uid, inode    uint64 // inode 0: no descriptor owns it any more
+}
+
+// parseTable reads the text of /proc/net/tcp or /proc/net/tcp6.
+func parseTable(text string) ([]entry, error) {
+	var out []entry
+	sc := bufio.NewScanner(strings.NewReader(text))
+	for first := true; sc.Scan(); first = false {
+		f := strings.Fields(sc.Text())
+		if first || len(f) < 10 {
+			continue // the header line
+		}
+		var e entry
+		var err error
+		if e.local, err = parseAddr(f[1]); err != nil {
+			return nil, err
+		}
+		if e.remote, err = parseAddr(f[2]); err != nil {
+			return nil, err
+		}
+		st, err := strconv.ParseUint(f[3], 16, 8)
+		if err != nil {
+			return nil, fmt.Errorf("state %q: %w", f[3], err)
+		}
+		e.state = stateNames[int(st)]
+		// tx_queue:rx_queue, then tr:tm->when in clock ticks (1/100 s).
+		tx, rx, _ := strings.Cut(f[4], ":")
+		e.txQueue, _ = strconv.ParseUint(tx, 16, 64)
+		e.rxQueue, _ = strconv.ParseUint(rx, 16, 64)
+		tr, when, _ := strings.Cut(f[5], ":")
+		t, _ := strconv.ParseUint(tr, 16, 8)
+		e.timer = int(t)
+		ticks, _ := strconv.ParseUint(when, 16, 64)
+		e.expires = time.Duration(ticks) * 10 * time.Millisecond
+		e.uid, _ = strconv.ParseUint(f[7], 10, 64)
+		e.inode, _ = strconv.ParseUint(f[9], 10, 64)
+		out = append(out, e)
+	}
+	return out, sc.Err()
+}
+
+// parseAddr turns "0100007F:1F90" into "127.0.0.1:8080". The kernel
+// prints each 32-bit word of the address as the CPU holds it in memory,
+// so the bytes of a word come back in network order only after they are
+// stored again in the machine's own byte order.
+func parseAddr(s string) (string, error) {
+	h, p, ok := strings.Cut(s, ":")
+	if !ok || (len(h) != 8 && len(h) != 32) {
+		return "", fmt.Errorf("bad address %q", s)
+	}
+	port, err := strconv.ParseUint(p, 16, 16)
+	if err != nil {
+		return "", fmt.Errorf("bad port in %q", s)
+	}
+	ip := make([]byte, len(h)/2)
+	for i := 0; i < len(h); i += 8 {
+		w, err := strconv.ParseUint(h[i:i+8], 16, 32)
+		if err != nil {
+			return "", fmt.Errorf("bad address %q", s)
+		}
+		binary.NativeEndian.PutUint32(ip[i/2:], uint32(w))
+	}
+	return joinHostPort(ip, int(port)), nil
+}
+
+// joinHostPort prints an address the way netstat and ss do.
+func joinHostPort(ip []byte, port int) string {
+	if len(ip) == 4 {
+		return fmt.Sprintf("%d.%d.%d.%d:%d", ip[0], ip[1], ip[2], ip[3], port)
+	}
+	if string(ip[:12]) == "\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\xff\xff" {
+		return fmt.Sprintf("[::ffff:%d.%d.%d.%d]:%d",
+			ip[12], ip[13], ip[14], ip[15], port)
+	}
+	if string(ip) == strings.Repeat("\x00", 15)+"\x01" {
+		return fmt.Sprintf("[::1]:%d", port)
+	}
+	if string(ip) == strings.Repeat("\x00", 16) {
+		return fmt.Sprintf("[::]:%d", port)
+	}
+	var parts []string
+	for i := 0; i < 16; i += 2 {
+		parts = append(parts,
+			strconv.FormatUint(uint64(binary.BigEndian.Uint16(ip[i:])), 16))
+	}
+	return fmt.Sprintf("[%s]:%d", strings.Join(parts, ":"), port)
+}
+
+// endregion states
+
+// kernelTable reads the IPv4 table; this program only uses 127.0.0.1.
+func kernelTable() ([]entry, error) {
+	b, err := os.ReadFile("/proc/net/tcp")
+	if err != nil {
+		return nil, err
+	}
+	return parseTable(string(b))
+}
+
+// end is one side of the connection: its two addresses find its row.
+type end struct{ local, remote string }
+
+// lookup returns the end's row; state "-" when the kernel has none.
+func lookup(t []entry, e end) entry {
+	for _, x := range t {
+		if x.local == e.local && x.remote == e.remote {
+			return x
+		}
+	}
+	return entry{state: "-"}
+}
+
+// pair is a connected client and server, and their addresses.
+type pair struct {
+	cfd, sfd int
+	c, s     end
+}
+
+// connect builds the connection with the raw calls of the C programs:
+// socket, bind, listen, connect, accept. The listener is closed at
+// once; the connection does not need it.
+func connect() (*pair, error) {
+	lfd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM, 0)
+	if err != nil {
+		return nil, os.NewSyscallError("socket", err)
+	}
+	defer syscall.Close(lfd)
+	loop := &syscall.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}
+	if err := syscall.Bind(lfd, loop); err != nil {
+		return nil, os.NewSyscallError("bind", err)
+	}
+	if err := syscall.Listen(lfd, 1); err != nil {
+		return nil, os.NewSyscallError("listen", err)
+	}
+	sa, err := syscall.Getsockname(lfd)
+	if err != nil {
+		return nil, os.NewSyscallError("getsockname", err)
+	}
+	cfd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM, 0)
+	if err != nil {
+		return nil, os.NewSyscallError("socket", err)
+	}
+	if err := syscall.Connect(cfd, sa); err != nil {
+		syscall.Close(cfd)
+		return nil, os.NewSyscallError("connect", err)
+	}
+	sfd, _, err := syscall.Accept(lfd)
+	if err != nil {
+		syscall.Close(cfd)
+		return nil, os.NewSyscallError("accept", err)
+	}
+	ca, err := syscall.Getsockname(cfd)
+	if err != nil {
+		syscall.Close(cfd)
+		syscall.Close(sfd)
+		return nil, os.NewSyscallError("getsockname", err)
+	}
+	saddr := fmt.Sprintf("127.0.0.1:%d", sa.(*syscall.SockaddrInet4).Port)
+	caddr := fmt.Sprintf("127.0.0.1:%d", ca.(*syscall.SockaddrInet4).Port)
+	return &pair{cfd, sfd, end{caddr, saddr}, end{saddr, caddr}}, nil
+}
+
+func (p *pair) close() {
+	if p.cfd >= 0 {
+		syscall.Close(p.cfd)
+	}
+	if p.sfd >= 0 {
+		syscall.Close(p.sfd)
+	}
+}
+
+// waitFor polls the kernel's table, at most two seconds, until ok says
+// yes, and returns the rows of both ends. Changes made by the peer's
+// kernel can lag a moment behind the call that caused them.
+func (p *pair) waitFor(ok func(c, s entry) bool) (entry, entry, error) {
+	deadline := time.Now().Add(2 * time.Second)
+	for {
+		t, err := kernelTable()
+		if err != nil {
+			return entry{}, entry{}, err
+		}
+		c, s := lookup(t, p.c), lookup(t, p.s)
+		if ok(c, s) || time.Now().After(deadline) {
+			return c, s, nil
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// states waits for the expected states and prints them.
+func (p *pair) states(wantC, wantS string) error {
+	c, s, err := p.waitFor(func(c, s entry) bool {
+		return c.state == wantC && s.state == wantS
+	})
+	if err != nil {
+		return err
+	}
+	say("", fmt.Sprintf("client %s, server %s", c.state, s.state))
+	return nil
+}
+
+// queued waits until n bytes sit in the client's receive queue (the
+// rx_queue column), and prints how many there are.
+func (p *pair) queued(n uint64) error {
+	c, _, err := p.waitFor(func(c, s entry) bool {
+		return c.rxQueue == n
+	})
+	if err != nil {
+		return err
+	}
+	say("", fmt.Sprintf("client's receive queue: %d bytes", c.rxQueue))
+	return nil
+}
+
+// say prints one step: what happened, and what it means.
+func say(step, what string) {
+	fmt.Printf("  %-28s %s\n", step, what)
+}
+
+// readOnce makes one read(2) and describes its result.
+func readOnce(fd int) string {
+	buf := make([]byte, 256)
+	n, err := syscall.Read(fd, buf)
+	switch {
+	case err != nil:
+		return describeErr(err)
+	case n == 0:
+		return "0 bytes: end of file"
+	}
+	return fmt.Sprintf("%q", buf[:n])
+}
+
+// writeOnce makes one write(2) and describes its result.
+func writeOnce(fd int, s string) string {
+	n, err := syscall.Write(fd, []byte(s))
+	if err != nil {
+		return describeErr(err)
+	}
+	return fmt.Sprintf("%d bytes accepted", n)
+}
+
+// describeErr names an errno the way C's errno names do.
+func describeErr(err error) string {
+	names := map[syscall.Errno]string{
+		syscall.EPIPE: "EPIPE", syscall.ECONNRESET: "ECONNRESET",
+		syscall.ENOTCONN: "ENOTCONN",
+	}
+	if e, ok := err.(syscall.Errno); ok && names[e] != "" {
+		return fmt.Sprintf("error %s (%v)", names[e], err)
+	}
+	return "error " + err.Error()
+}
+
+// shutWr: the classic use of a half-close. The client's request has no
+// length field; shutting down its sending side is how it says "that is
+// all", and the answer still flows back on the open direction.
+func shutWr() error {
+	fmt.Println("== shut-wr: the client is done sending, the server is not ==")
+	p, err := connect()
+	if err != nil {
+		return err
+	}
+	defer p.close()
+	say("client write", writeOnce(p.cfd, "2 3 5 7"))
+	// C: shutdown(cfd, SHUT_WR). The kernel sends FIN after the data.
+	if err := syscall.Shutdown(p.cfd, syscall.SHUT_WR); err != nil {
+		return os.NewSyscallError("shutdown", err)
+	}
+	say("client shutdown(SHUT_WR)", "FIN sent after the data")
+	if err := p.states("FIN_WAIT2", "CLOSE_WAIT"); err != nil {
+		return err
+	}
+	// The server reads until end of file: only then is the request
+	// known to be complete.
+	var req []byte
+	buf := make([]byte, 256)
+	for {
+		n, err := syscall.Read(p.sfd, buf)
+		if err != nil {
+			return os.NewSyscallError("read", err)
+		}
+		if n == 0 {
+			break
+		}
+		req = append(req, buf[:n]...)
+	}
+	say("server reads to EOF", fmt.Sprintf("%q, then 0 bytes", req))
+	sum := 0
+	for _, f := range strings.Fields(string(req)) {
+		n, err := strconv.Atoi(f)
+		if err != nil {
+			return fmt.Errorf("request %q: %w", req, err)
+		}
+		sum += n
+	}
+	say("server write", writeOnce(p.sfd, fmt.Sprintf("sum %d", sum)))
+	say("client read", readOnce(p.cfd)+": it still receives")
+	// Writing on the shut direction fails with EPIPE. A C program also
+	// gets SIGPIPE and dies unless it ignores it or sends with
+	// MSG_NOSIGNAL; Go ignores SIGPIPE for sockets.
+	say("client write again", writeOnce(p.cfd, "11"))
+	// C: close(sfd). The server's FIN closes the other direction.
+	err = syscall.Close(p.sfd)
+	p.sfd = -1
+	if err != nil {
+		return os.NewSyscallError("close", err)
+	}
+	say("server close()", "FIN sent")
+	if err := p.states("TIME_WAIT", "-"); err != nil {
+		return err
+	}
+	say("client read", readOnce(p.cfd))
+	return nil
+}
+
+// shutRd shows SHUT_RD as Linux implements it for TCP: it sends
+// nothing, discards nothing, and only makes read(2) return 0 instead
+// of waiting when the receive queue is empty.
+func shutRd() error {
+	fmt.Println("== shut-rd: what SHUT_RD really does on Linux ==")
+	p, err := connect()
+	if err != nil {
+		return err
+	}
+	defer p.close()
+	say("server write", writeOnce(p.sfd, "before"))
+	if err := p.queued(6); err != nil {
+		return err
+	}
+	// C: shutdown(cfd, SHUT_RD)
+	if err := syscall.Shutdown(p.cfd, syscall.SHUT_RD); err != nil {
+		return os.NewSyscallError("shutdown", err)
+	}
+	say("client shutdown(SHUT_RD)", "no packet is sent:")
+	if err := p.states("ESTABLISHED", "ESTABLISHED"); err != nil {
+		return err
+	}
+	say("client read", readOnce(p.cfd)+": queued data is not discarded")
+	say("client read", readOnce(p.cfd)+", at once: no waiting")
+	say("server write", writeOnce(p.sfd, "after"))
+	if err := p.queued(5); err != nil {
+		return err
+	}
+	say("client read", readOnce(p.cfd)+": new data is still delivered")
+	say("client write", writeOnce(p.cfd, "ok")+": sending is untouched")
+	say("server read", readOnce(p.sfd))
+	return nil
+}
+
+// closeBoth shows what close(2) does that shutdown(SHUT_WR) does not:
+// the socket can no longer receive, so data that arrives for it is
+// answered with RST, and the connection ends without TIME_WAIT.
+func closeBoth() error {
+	fmt.Println("== close: close(2) ends both directions ==")
+	p, err := connect()
+	if err != nil {
+		return err
+	}
+	defer p.close()
+	// C: close(cfd)
+	err = syscall.Close(p.cfd)
+	p.cfd = -1
+	if err != nil {
+		return os.NewSyscallError("close", err)
+	}
+	say("client close()", "FIN sent, as with SHUT_WR")
+	if err := p.states("FIN_WAIT2", "CLOSE_WAIT"); err != nil {
+		return err
+	}
+	say("server write", writeOnce(p.sfd, "late"))
+	say("", "no one can read it: the reply is RST")
+	if err := p.states("-", "-"); err != nil {
+		return err
+	}
+	say("server read", readOnce(p.sfd)+" (the FIN came first)")
+	say("server write", writeOnce(p.sfd, "later"))
+
+	// Closing with unread data is worse: the kernel resets the
+	// connection at once instead of sending FIN, and the peer's
+	// next read fails.
+	fmt.Println("-- close(2) with unread data --")
+	q, err := connect()
+	if err != nil {
+		return err
+	}
+	defer q.close()
+	say("server write", writeOnce(q.sfd, "unread"))
+	if err := q.queued(6); err != nil {
+		return err
+	}
+	err = syscall.Close(q.cfd)
+	q.cfd = -1
+	if err != nil {
+		return os.NewSyscallError("close", err)
+	}
+	say("client close()", "6 bytes unread: RST, not FIN")
+	if err := q.states("-", "-"); err != nil {
+		return err
+	}
+	say("server read", readOnce(q.sfd))
+	return nil
+}
