@@ -88,29 +88,11 @@ func run(args []string) error {
 	}
 	defer syscall.Close(lfd)
 
-	// Step 4: epoll_create1(2). C: epfd = epoll_create1(EPOLL_CLOEXEC)
-	// The epoll instance is itself a descriptor: the kernel's list
-	// of the sockets we watch.
-	epfd, err := syscall.EpollCreate1(syscall.EPOLL_CLOEXEC)
+	s, err := newServer(lfd)
 	if err != nil {
-		return os.NewSyscallError("epoll_create1", err)
-	}
-	defer syscall.Close(epfd)
-
-	s := &server{
-		epfd:    epfd,
-		lfd:     lfd,
-		clients: make(map[int]*client),
-		buf:     make([]byte, 64*1024),
-	}
-	defer s.closeAll()
-
-	// Step 5: epoll_ctl(2). C: epoll_ctl(epfd, EPOLL_CTL_ADD, lfd, &ev)
-	// EPOLLIN on a listening socket means "accept will not block".
-	if err := s.watch(syscall.EPOLL_CTL_ADD, lfd,
-		syscall.EPOLLIN); err != nil {
 		return err
 	}
+	defer s.close()
 
 	// A signal cannot interrupt a Go program the way it interrupts
 	// a C one, so the signal is turned into a readable pipe that
@@ -129,6 +111,33 @@ func run(args []string) error {
 	addr := sockName(lfd)
 	fmt.Printf("listening on %s\n", addr)
 	return s.loop(stop)
+}
+
+// newServer creates the epoll instance and puts the listening socket
+// in it.
+func newServer(lfd int) (*server, error) {
+	// Step 4: epoll_create1(2). C: epfd = epoll_create1(EPOLL_CLOEXEC)
+	// The epoll instance is itself a descriptor: the kernel's list
+	// of the sockets we watch.
+	epfd, err := syscall.EpollCreate1(syscall.EPOLL_CLOEXEC)
+	if err != nil {
+		return nil, os.NewSyscallError("epoll_create1", err)
+	}
+	s := &server{
+		epfd:    epfd,
+		lfd:     lfd,
+		clients: make(map[int]*client),
+		buf:     make([]byte, 64*1024),
+	}
+
+	// Step 5: epoll_ctl(2). C: epoll_ctl(epfd, EPOLL_CTL_ADD, lfd, &ev)
+	// EPOLLIN on a listening socket means "accept will not block".
+	err = s.watch(syscall.EPOLL_CTL_ADD, lfd, syscall.EPOLLIN)
+	if err != nil {
+		syscall.Close(epfd)
+		return nil, err
+	}
+	return s, nil
 }
 
 // listenNonblock does steps 1 to 3 of every server: socket, bind,
@@ -226,12 +235,8 @@ func (s *server) loop(stop int) error {
 				if err := s.acceptAll(); err != nil {
 					return err
 				}
-			case ev&syscall.EPOLLOUT != 0:
-				s.flush(fd)
 			default:
-				// EPOLLIN, and also EPOLLHUP or EPOLLERR:
-				// the read reports EOF or the error.
-				s.echo(fd)
+				s.ready(fd, ev)
 			}
 		}
 	}
@@ -270,6 +275,21 @@ func (s *server) acceptAll() error {
 		c := &client{peer: addrString(sa)}
 		s.clients[cfd] = c
 		fmt.Printf("client %s connected\n", c.peer)
+	}
+}
+
+// ready serves a client socket that epoll reported.
+func (s *server) ready(fd int, ev uint32) {
+	c := s.clients[fd]
+	if c == nil {
+		return
+	}
+	// EPOLLHUP and EPOLLERR come whatever we asked for; the next
+	// read or write reports what happened.
+	if c.blocked || ev&syscall.EPOLLOUT != 0 {
+		s.flush(fd)
+	} else {
+		s.echo(fd)
 	}
 }
 
@@ -351,11 +371,13 @@ func (s *server) drop(fd int, why string) {
 	}
 }
 
-// closeAll closes the sockets of the clients still connected.
-func (s *server) closeAll() {
+// close closes the sockets of the clients still connected and the
+// epoll instance.
+func (s *server) close() {
 	for fd := range s.clients {
 		syscall.Close(fd)
 	}
+	syscall.Close(s.epfd)
 }
 
 // watch adds or changes the events epoll reports for fd.
