@@ -394,7 +394,7 @@ func (s *sectionRun) run(di int, d *Directive) {
 // whether it ended as the notes expect.
 func (s *sectionRun) judge(d *Directive, prog string, p *proc, want int) (string, bool) {
 	e := s.e
-	out := normalize(p.output())
+	out := normalize(trimTrace(p.output()))
 	code, sig := p.status()
 	switch {
 	case code == exitCompile:
@@ -406,9 +406,8 @@ func (s *sectionRun) judge(d *Directive, prog string, p *proc, want int) (string
 	case code != 0:
 		out += fmt.Sprintf("[exit status %d]\n", code)
 	}
-	if strings.Contains(out, "panic: ") && code == 2 && want != 2 {
-		e.fail(s.doc, d.Line, "%s panicked: %s", prog,
-			firstLine(out[strings.Index(out, "panic: "):]))
+	if msg, ok := panicMessage(out); ok && code == 2 && want != 2 {
+		e.fail(s.doc, d.Line, "%s panicked: %s", prog, msg)
 		return out, false
 	}
 	if code != want && !(d.Kind == "stop" && code == -1) {
@@ -612,4 +611,38 @@ func (iw *indentWriter) Write(p []byte) (int, error) {
 		iw.mid = !strings.HasSuffix(line, "\n")
 	}
 	return len(p), nil
+}
+
+// panicMessage finds a panic in a program's output: yaegi's line with
+// the position ("file:L:C: panic: func(...)") and the runtime's line
+// with the value ("panic: value").
+func panicMessage(out string) (string, bool) {
+	var where, what string
+	for _, l := range strings.Split(out, "\n") {
+		if k := strings.Index(l, ": panic: "); k > 0 && where == "" &&
+			!strings.HasPrefix(l, "panic: ") {
+			where = l[:k]
+		}
+		if v, ok := strings.CutPrefix(l, "panic: "); ok && what == "" {
+			what = strings.TrimSuffix(v, " [recovered, repanicked]")
+			what = strings.TrimSuffix(what, " [recovered]")
+		}
+	}
+	switch {
+	case what == "":
+		return "", false
+	case where != "":
+		return "panic: " + what + " (at " + where + ")", true
+	}
+	return "panic: " + what, true
+}
+
+// trimTrace cuts the goroutine dump that follows a panic: it shows the
+// interpreter's insides, not the program's.
+func trimTrace(out string) string {
+	k := strings.Index(out, "\ngoroutine ")
+	if k < 0 || !strings.Contains(out[:k], "panic: ") {
+		return out
+	}
+	return out[:k+1] + "[goroutine dump trimmed]\n"
 }

@@ -58,8 +58,13 @@ func (l *launcher) command(dir, cwd string, args []string) *exec.Cmd {
 		envModRoot+"="+l.modRoot)
 	// A process group of its own, so that a timeout ends the program
 	// and any processes it started, and nothing else.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.SysProcAttr = newProcAttr()
 	return cmd
+}
+
+// newProcAttr puts a child in a process group of its own.
+func newProcAttr() *syscall.SysProcAttr {
+	return &syscall.SysProcAttr{Setpgid: true}
 }
 
 // childEnv is the runner's environment without its own control
@@ -84,6 +89,8 @@ type proc struct {
 	done chan struct{} // closed when output reached EOF and Wait returned
 	err  error         // from Wait
 	live io.Writer     // if set, output is copied here as it arrives
+	// trimming is set once a goroutine dump starts: not shown live.
+	trimming bool
 	// lines receives each complete output line until ready is found.
 	lines chan string
 }
@@ -117,8 +124,15 @@ func start(cmd *exec.Cmd, stdin *string, live io.Writer) (*proc, error) {
 			if line != "" {
 				p.mu.Lock()
 				p.out.WriteString(line)
-				if p.live != nil {
-					io.WriteString(p.live, line)
+				if p.live != nil && !p.trimming {
+					if strings.HasPrefix(line, "goroutine ") &&
+						strings.Contains(p.out.String(), "panic: ") {
+						// The rest is the interpreter's goroutine dump.
+						p.trimming = true
+						io.WriteString(p.live, "[goroutine dump trimmed]\n")
+					} else {
+						io.WriteString(p.live, line)
+					}
 				}
 				p.mu.Unlock()
 				select {

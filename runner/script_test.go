@@ -1,0 +1,318 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/rogpeppe/go-internal/testscript"
+)
+
+// TestMain makes this test binary the runner as well: testscript
+// installs it as the command "runner", and the runner's interpreter
+// children are this binary started again.
+func TestMain(m *testing.M) {
+	testscript.Main(m, map[string]func(){
+		"runner": func() {
+			if code, ok := isChild(); ok {
+				os.Exit(code)
+			}
+			os.Exit(mainExit(os.Args[1:], os.Stdout, os.Stderr))
+		},
+	})
+}
+
+var (
+	buildOnce sync.Once
+	binDir    string
+	buildErr  error
+)
+
+// programs builds every program of the chapters once, into binDir,
+// each under its directory's name.
+func programs(t testing.TB) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "notebook-bin-")
+		if err != nil {
+			buildErr = err
+			return
+		}
+		binDir = dir
+		cmd := exec.Command("go", "build", "-o", dir, "./chapters/...")
+		cmd.Dir = repoRoot(t)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			buildErr = fmt.Errorf("go build ./chapters/...: %v\n%s", err, out)
+		}
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	return binDir
+}
+
+func repoRoot(t testing.TB) string {
+	root, err := filepath.Abs("..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return root
+}
+
+func TestScripts(t *testing.T) {
+	bin := programs(t)
+	root := repoRoot(t)
+	testscript.Run(t, testscript.Params{
+		Dir:                 filepath.Join(root, "testdata"),
+		RequireExplicitExec: true,
+		Setup: func(env *testscript.Env) error {
+			env.Setenv("PATH", bin+string(filepath.ListSeparator)+env.Getenv("PATH"))
+			env.Setenv("REPO", root)
+			// Plain output for comparisons, whatever the terminal.
+			env.Setenv("NO_COLOR", "1")
+			env.Setenv("LANG", "C")
+			return nil
+		},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			"srv-start": cmdSrvStart,
+			"srv-wait":  cmdSrvFinish(false),
+			"srv-stop":  cmdSrvFinish(true),
+			"sockets":   cmdSockets,
+		},
+		Condition: func(cond string) (bool, error) {
+			switch cond {
+			case "root":
+				return os.Geteuid() == 0, nil
+			}
+			return false, fmt.Errorf("unknown condition %q", cond)
+		},
+	})
+}
+
+// servers holds the background programs of each running script.
+var servers sync.Map // *testscript.TestScript -> map[string]*proc
+
+func scriptServers(ts *testscript.TestScript) map[string]*proc {
+	v, _ := servers.LoadOrStore(ts, map[string]*proc{})
+	return v.(map[string]*proc)
+}
+
+// cmdSrvStart: srv-start NAME PROGRAM ARGS... starts PROGRAM and waits
+// for its "listening on ADDR" line.
+func cmdSrvStart(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 {
+		ts.Fatalf("usage: srv-start NAME PROGRAM [ARGS...]")
+	}
+	name := args[0]
+	srvs := scriptServers(ts)
+	if _, dup := srvs[name]; dup {
+		ts.Fatalf("srv-start: %s already started", name)
+	}
+	path, err := lookPath(ts, args[1])
+	if err != nil {
+		ts.Fatalf("srv-start: %v", err)
+	}
+	cmd := exec.Command(path, args[2:]...)
+	cmd.Dir = ts.MkAbs(".")
+	cmd.Env = append(os.Environ(), "PATH="+ts.Getenv("PATH"), "NO_COLOR=1")
+	cmd.SysProcAttr = newProcAttr()
+	p, err := start(cmd, nil, nil)
+	if err != nil {
+		ts.Fatalf("srv-start: %v", err)
+	}
+	srvs[name] = p
+	ts.Defer(func() {
+		select {
+		case <-p.done:
+		default:
+			p.stop(2 * time.Second)
+		}
+	})
+	addr, err := p.awaitReady(defaultReady, 10*time.Second)
+	if err != nil {
+		ts.Fatalf("srv-start %s: %v; output:\n%s", name, err, p.output())
+	}
+	host, port := splitAddr(addr)
+	ts.Setenv(strings.ToUpper(name)+"_ADDR", addr)
+	ts.Setenv(strings.ToUpper(name)+"_HOST", host)
+	ts.Setenv(strings.ToUpper(name)+"_PORT", port)
+	ts.Setenv(strings.ToUpper(name)+"_PID", strconv.Itoa(cmd.Process.Pid))
+	// Lower-case names too, as the script wrote them.
+	ts.Setenv(name+"_ADDR", addr)
+	ts.Setenv(name+"_HOST", host)
+	ts.Setenv(name+"_PORT", port)
+	ts.Setenv(name+"_PID", strconv.Itoa(cmd.Process.Pid))
+}
+
+func lookPath(ts *testscript.TestScript, prog string) (string, error) {
+	if strings.Contains(prog, "/") {
+		return ts.MkAbs(prog), nil
+	}
+	for _, dir := range filepath.SplitList(ts.Getenv("PATH")) {
+		p := filepath.Join(dir, prog)
+		if fi, err := os.Stat(p); err == nil && !fi.IsDir() && fi.Mode()&0o111 != 0 {
+			return p, nil
+		}
+	}
+	return "", fmt.Errorf("%s: not found in $PATH", prog)
+}
+
+// cmdSrvFinish: srv-wait NAME waits for the program to exit by itself;
+// srv-stop NAME sends SIGTERM first. Its output becomes the command's.
+func cmdSrvFinish(stop bool) func(ts *testscript.TestScript, neg bool, args []string) {
+	return func(ts *testscript.TestScript, neg bool, args []string) {
+		if len(args) != 1 {
+			ts.Fatalf("usage: srv-wait|srv-stop NAME")
+		}
+		p, ok := scriptServers(ts)[args[0]]
+		if !ok {
+			ts.Fatalf("no server %s", args[0])
+		}
+		if stop {
+			p.stop(5 * time.Second)
+		} else if err := p.wait(20 * time.Second); err != nil {
+			ts.Fatalf("%s did not exit within 20s (killed); output:\n%s",
+				args[0], p.output())
+		}
+		fmt.Fprint(ts.Stdout(), p.output())
+		code, sig := p.status()
+		failed := code != 0 && !(stop && sig == "terminated")
+		if failed && !neg {
+			ts.Fatalf("%s: exit status %d %s", args[0], code, sig)
+		}
+		if !failed && neg {
+			ts.Fatalf("%s: exited 0 unexpectedly", args[0])
+		}
+	}
+}
+
+// cmdSockets: sockets PID prints how many socket descriptors PID has.
+func cmdSockets(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 1 {
+		ts.Fatalf("usage: sockets PID")
+	}
+	n, err := countSockets(args[0])
+	if err != nil {
+		ts.Fatalf("sockets: %v", err)
+	}
+	fmt.Fprintf(ts.Stdout(), "%d\n", n)
+}
+
+func countSockets(pid string) (int, error) {
+	dir := filepath.Join("/proc", pid, "fd")
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, e := range ents {
+		if l, err := os.Readlink(filepath.Join(dir, e.Name())); err == nil &&
+			strings.HasPrefix(l, "socket:[") {
+			n++
+		}
+	}
+	return n, nil
+}
+
+// TestCompiledEqualsInterpreted runs every program that the notes run
+// on its own (no server, no scripted input), once compiled and once
+// under the interpreter, and compares what they print.
+func TestCompiledEqualsInterpreted(t *testing.T) {
+	bin := programs(t)
+	root := repoRoot(t)
+	l, err := newLauncher(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	chapters, err := listChapters(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for _, ch := range chapters {
+		for _, sec := range ch.Sections {
+			doc, err := parseDoc(sec.En)
+			if err != nil {
+				t.Fatal(err)
+			}
+			s := &sectionRun{e: &engine{l: l, ch: ch, timeout: 20 * time.Second},
+				vars: map[string]string{}}
+			afterStdin := false
+			for _, b := range doc.Blocks {
+				d := b.Directive
+				if d == nil {
+					continue
+				}
+				if d.Kind == "stdin" {
+					afterStdin = true
+					continue
+				}
+				if d.Kind != "run" {
+					continue
+				}
+				stdin := afterStdin
+				afterStdin = false
+				o, err := s.parseOpts(d, false)
+				if err != nil {
+					t.Errorf("%s:%d: %v", sec.En, d.Line, err)
+					continue
+				}
+				key := o.program + " " + strings.Join(o.args, " ")
+				if stdin || strings.Contains(key, "{") || seen[key] {
+					continue
+				}
+				seen[key] = true
+				t.Run(strings.ReplaceAll(key, "/", "_"), func(t *testing.T) {
+					t.Parallel()
+					compiled := runCompiled(t, filepath.Join(bin, o.program), o.args)
+					p, err := start(l.command(filepath.Join(ch.Dir, o.program),
+						t.TempDir(), o.args), nil, nil)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if err := p.wait(o.timeout); err != nil {
+						t.Fatalf("interpreted %s: %v", key, err)
+					}
+					code, _ := p.status()
+					interpreted := fmt.Sprintf("%s[exit %d]\n", p.output(), code)
+					if a, b := mask(compiled, o.masks), mask(interpreted, o.masks); a != b {
+						t.Errorf("%s prints differently compiled and interpreted:\n%s",
+							key, diff(a, b))
+					}
+				})
+			}
+		}
+	}
+	if len(seen) == 0 {
+		t.Fatal("no program to compare: the notes run none on its own")
+	}
+}
+
+func runCompiled(t *testing.T, path string, args []string) string {
+	t.Helper()
+	cmd := exec.Command(path, args...)
+	cmd.Dir = t.TempDir()
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	cmd.SysProcAttr = newProcAttr()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case <-done:
+	case <-time.After(20 * time.Second):
+		cmd.Process.Kill()
+		<-done
+		t.Fatalf("compiled %s timed out", path)
+	}
+	return fmt.Sprintf("%s[exit %d]\n", out.String(), cmd.ProcessState.ExitCode())
+}
