@@ -189,15 +189,38 @@ func joinHostPort(ip []byte, port int) string {
 	return fmt.Sprintf("[%s]:%d", strings.Join(parts, ":"), port)
 }
 
+// grepPort keeps the header line and the lines that mention port. The
+// kernel prints ports as four hex digits after a colon, so a substring
+// test skips most lines of a busy machine's table before any parsing.
+func grepPort(text string, port int) string {
+	hex := fmt.Sprintf(":%04X ", port)
+	lines := strings.Split(text, "\n")
+	keep := []string{lines[0]}
+	for _, l := range lines[1:] {
+		if strings.Contains(l, hex) {
+			keep = append(keep, l)
+		}
+	}
+	return strings.Join(keep, "\n")
+}
+
+// portOf returns the port of "ip:port" or "[ip6]:port".
+func portOf(addr string) int {
+	i := strings.LastIndex(addr, ":")
+	p, _ := strconv.Atoi(addr[i+1:])
+	return p
+}
+
 // endregion states
 
-// kernelTable reads the IPv4 table; this program only uses 127.0.0.1.
-func kernelTable() ([]entry, error) {
+// kernelTable reads the rows of /proc/net/tcp that mention port; this
+// program only uses 127.0.0.1, so it needs no /proc/net/tcp6.
+func kernelTable(port int) ([]entry, error) {
 	b, err := os.ReadFile("/proc/net/tcp")
 	if err != nil {
 		return nil, err
 	}
-	return parseTable(string(b))
+	return parseTable(grepPort(string(b), port))
 }
 
 // end is one side of the connection: its two addresses find its row.
@@ -278,7 +301,7 @@ func (p *pair) close() {
 func (p *pair) waitFor(ok func(c, s entry) bool) (entry, entry, error) {
 	deadline := time.Now().Add(2 * time.Second)
 	for {
-		t, err := kernelTable()
+		t, err := kernelTable(portOf(p.s.local))
 		if err != nil {
 			return entry{}, entry{}, err
 		}

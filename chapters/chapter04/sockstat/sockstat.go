@@ -56,7 +56,7 @@ func run(args []string) error {
 		if err != nil {
 			return err
 		}
-		t, err := parseTable(string(b))
+		t, err := parseTable(grepPort(string(b), port))
 		if err != nil {
 			return fmt.Errorf("%s: %w", f, err)
 		}
@@ -196,6 +196,21 @@ func joinHostPort(ip []byte, port int) string {
 			strconv.FormatUint(uint64(binary.BigEndian.Uint16(ip[i:])), 16))
 	}
 	return fmt.Sprintf("[%s]:%d", strings.Join(parts, ":"), port)
+}
+
+// grepPort keeps the header line and the lines that mention port. The
+// kernel prints ports as four hex digits after a colon, so a substring
+// test skips most lines of a busy machine's table before any parsing.
+func grepPort(text string, port int) string {
+	hex := fmt.Sprintf(":%04X ", port)
+	lines := strings.Split(text, "\n")
+	keep := []string{lines[0]}
+	for _, l := range lines[1:] {
+		if strings.Contains(l, hex) {
+			keep = append(keep, l)
+		}
+	}
+	return strings.Join(keep, "\n")
 }
 
 // endregion states

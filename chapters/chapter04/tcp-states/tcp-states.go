@@ -194,24 +194,38 @@ func joinHostPort(ip []byte, port int) string {
 	return fmt.Sprintf("[%s]:%d", strings.Join(parts, ":"), port)
 }
 
+// grepPort keeps the header line and the lines that mention port. The
+// kernel prints ports as four hex digits after a colon, so a substring
+// test skips most lines of a busy machine's table before any parsing.
+func grepPort(text string, port int) string {
+	hex := fmt.Sprintf(":%04X ", port)
+	lines := strings.Split(text, "\n")
+	keep := []string{lines[0]}
+	for _, l := range lines[1:] {
+		if strings.Contains(l, hex) {
+			keep = append(keep, l)
+		}
+	}
+	return strings.Join(keep, "\n")
+}
+
+// portOf returns the port of "ip:port" or "[ip6]:port".
+func portOf(addr string) int {
+	i := strings.LastIndex(addr, ":")
+	p, _ := strconv.Atoi(addr[i+1:])
+	return p
+}
+
 // endregion states
 
-// kernelTable reads both tables. IPv4 sockets are in /proc/net/tcp,
-// IPv6 sockets in /proc/net/tcp6.
-func kernelTable() ([]entry, error) {
-	var all []entry
-	for _, f := range []string{"/proc/net/tcp", "/proc/net/tcp6"} {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			return nil, err
-		}
-		t, err := parseTable(string(b))
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", f, err)
-		}
-		all = append(all, t...)
+// kernelTable reads the rows of /proc/net/tcp that mention port.
+// IPv4 sockets are listed there, IPv6 ones in /proc/net/tcp6.
+func kernelTable(port int) ([]entry, error) {
+	b, err := os.ReadFile("/proc/net/tcp")
+	if err != nil {
+		return nil, err
 	}
-	return all, nil
+	return parseTable(grepPort(string(b), port))
 }
 
 // end is one side of the connection, found in the table by its two
@@ -240,7 +254,7 @@ func show(step string, c, s end, wantC, wantS string) error {
 	var ec, es entry
 	deadline := time.Now().Add(2 * time.Second)
 	for {
-		t, err := kernelTable()
+		t, err := kernelTable(portOf(s.local))
 		if err != nil {
 			return err
 		}
@@ -385,7 +399,7 @@ func closeFirst(name, first string) error {
 		return err
 	}
 	defer x.close()
-	t, err := kernelTable()
+	t, err := kernelTable(portOf(x.lis.local))
 	if err != nil {
 		return err
 	}
@@ -459,7 +473,7 @@ func fill(fd int, e end) (int, error) {
 			// Full. The window is closed when the kernel runs its
 			// zero window probe timer (timer 4 in /proc/net/tcp):
 			// nothing is in flight and bytes still wait to be sent.
-			t, err := kernelTable()
+			t, err := kernelTable(portOf(e.local))
 			if err != nil {
 				return total, err
 			}
