@@ -59,7 +59,7 @@ func convert(s string) error {
 		if af == syscall.AF_INET6 {
 			n = 16
 		}
-		text, err := inetNtop(af, buf[:n], 46)
+		text, err := inetNtop(af, buf[:n], inet6AddrStrLen)
 		if err != nil {
 			return err
 		}
@@ -70,8 +70,15 @@ func convert(s string) error {
 		"%q is not an IPv4 or IPv6 address", s)}
 }
 
-// The return values and errno of inet_pton(3), mirrored.
-//
+// region calls
+// Buffer sizes for inet_ntop from <netinet/in.h>: the longest text plus
+// the NUL. "255.255.255.255" is 15 characters; the longest IPv6 text,
+// "ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255", is 45.
+const (
+	inetAddrStrLen  = 16 // INET_ADDRSTRLEN
+	inet6AddrStrLen = 46 // INET6_ADDRSTRLEN
+)
+
 // inetPton parses src as an address of family af into dst, in network
 // byte order. Like the C call it returns 1 on success, 0 when src is not
 // a valid address of that family (errno is not set), and -1 with
@@ -121,6 +128,8 @@ func inetNtop(af int, src []byte, size int) (string, error) {
 	}
 	return text, nil
 }
+
+// endregion calls
 
 // region parse
 // parseIPv4 accepts exactly the dotted-decimal form inet_pton(AF_INET)
@@ -414,7 +423,7 @@ func demo() {
 	fmt.Printf("inet_pton(AF_INET, \"192.168.1.4\") = %d\n", r)
 	fmt.Printf("  bytes, network order: %d %d %d %d\n",
 		num[0], num[1], num[2], num[3])
-	text, _ := inetNtop(syscall.AF_INET, num[:], 16)
+	text, _ := inetNtop(syscall.AF_INET, num[:], inetAddrStrLen)
 	fmt.Printf("inet_ntop(AF_INET, size 16) = %q\n", text)
 
 	// 0 means "not an address of this family", -1 "no such family".
@@ -482,7 +491,7 @@ func demo() {
 	} {
 		var ip [16]byte
 		inetPton(syscall.AF_INET6, s, ip[:])
-		text, _ := inetNtop(syscall.AF_INET6, ip[:], 46)
+		text, _ := inetNtop(syscall.AF_INET6, ip[:], inet6AddrStrLen)
 		fmt.Printf("%-22s -> %-16s netip: %s\n", s, text,
 			netip.MustParseAddr(s))
 	}
