@@ -266,7 +266,8 @@ done:
 	if !seen {
 		return "", src, 0
 	}
-	return strings.Join(lines[:k], ""), strings.Join(lines[k:], ""), k
+	imports = strings.Join(lines[:k], "")
+	return imports, strings.Join(lines[k:], ""), strings.Count(imports, "\n")
 }
 
 var posRE = regexp.MustCompile(`^(?:_\.go:)?(\d+):(\d+): `)
