@@ -51,7 +51,6 @@ import (
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
-	"gonum.org/v1/plot/vg/vgsvg"
 )
 
 // usageError marks a bad command line: main exits with status 2.
@@ -95,6 +94,7 @@ type options struct {
 	build    bool
 	csrc     string
 	pin      bool
+	rounds   int
 }
 
 func run(args []string) error {
@@ -135,6 +135,8 @@ func run(args []string) error {
 	fs.StringVar(&o.csrc, "csrc", "",
 		"-compare: directory of the C baselines "+
 			"(default: found next to this source)")
+	fs.IntVar(&o.rounds, "rounds", 3,
+		"-compare: rounds of every measurement (the median is shown)")
 	fs.BoolVar(&o.pin, "pin", true,
 		"-compare: pin server and load to different CPUs "+
 			"with taskset")
@@ -160,6 +162,9 @@ func run(args []string) error {
 	}
 	if o.mode != "rr" && o.mode != "conn" {
 		return usageError{fmt.Sprintf("unknown -mode %q", o.mode)}
+	}
+	if o.rounds < 1 || o.rounds > 100 {
+		return usageError{"-rounds must be between 1 and 100"}
 	}
 	if o.compare {
 		if fs.NArg() != 0 {
@@ -242,7 +247,8 @@ func (r result) String() string {
 
 // counters are shared by the workers of one run.
 type counters struct {
-	ops, errs, bad atomic.Int64
+	// issued counts operations started, so that -n is exact.
+	issued, ops, errs, bad atomic.Int64
 	mu             sync.Mutex
 	first          string
 }
@@ -372,7 +378,7 @@ func roundTrips(c net.Conn, id int, end time.Time, o options,
 	c.SetDeadline(end.Add(o.timeout))
 	for seq := 1; ; seq++ {
 		t0 := time.Now()
-		if !t0.Before(end) || cnt.ops.Load() >= o.maxOps {
+		if !t0.Before(end) || cnt.issued.Add(1) > o.maxOps {
 			return lat
 		}
 		msg := message(id, seq, o.size)
@@ -396,7 +402,7 @@ func connCycles(addr string, id int, end time.Time, o options,
 	failed := 0
 	for seq := 1; ; seq++ {
 		t0 := time.Now()
-		if !t0.Before(end) || cnt.ops.Load() >= o.maxOps {
+		if !t0.Before(end) || cnt.issued.Add(1) > o.maxOps {
 			return lat
 		}
 		err := connOnce(addr, message(id, seq, o.size), got, end, o)
@@ -566,6 +572,7 @@ type holdResult struct {
 type report struct {
 	Machine string       `json:"machine"`
 	Pinning string       `json:"pinning"`
+	Load    string       `json:"load_average"`
 	Notes   []string     `json:"notes"`
 	RR      []cell       `json:"round_trips"`
 	Conn    []cell       `json:"connections"`
@@ -602,6 +609,7 @@ func compare(o options) error {
 	raiseNofile()
 
 	rep := report{Machine: machine()}
+	load0 := loadAvg()
 	bins := map[string]string{}
 	for _, n := range names {
 		bin, note := prepare(n, o, tmp)
@@ -629,7 +637,13 @@ func compare(o options) error {
 		fmt.Println(n)
 	}
 
-	// Round trips, every server, every size and count.
+	// The jobs: round trips for every size, count and server, then
+	// connections per second (connect, one echo, close).
+	type job struct {
+		name string
+		o    options
+	}
+	var rrJobs, connJobs []job
 	for _, size := range sizes {
 		for _, c := range conns {
 			for _, n := range names {
@@ -639,22 +653,38 @@ func compare(o options) error {
 				}
 				lo := o
 				lo.mode, lo.conns, lo.size = "rr", c, size
-				ce := measure(n, bins[n], self, lo, srvCPU, loadCPU)
-				rep.RR = append(rep.RR, ce)
-				progressLine(ce)
+				rrJobs = append(rrJobs, job{n, lo})
 			}
 		}
 	}
-	// Connections per second: connect, one echo, close.
 	for _, n := range names {
 		if bins[n] == "" || serverInfo[n].single {
 			continue
 		}
 		lo := o
 		lo.mode, lo.conns, lo.size, lo.dur = "conn", 4, 64, o.connDur
-		ce := measure(n, bins[n], self, lo, srvCPU, loadCPU)
-		rep.Conn = append(rep.Conn, ce)
-		progressLine(ce)
+		connJobs = append(connJobs, job{n, lo})
+	}
+	// Every round runs every job once, so a burst of noise from
+	// elsewhere on the machine hits one round of all servers rather
+	// than all rounds of one; the median round is reported.
+	jobs := append(append([]job{}, rrJobs...), connJobs...)
+	runs := make([][]cell, len(jobs))
+	for r := 1; r <= o.rounds; r++ {
+		for i, j := range jobs {
+			ce := measure(j.name, bins[j.name], self, j.o,
+				srvCPU, loadCPU)
+			runs[i] = append(runs[i], ce)
+			progressLine(r, ce)
+		}
+	}
+	for i := range jobs {
+		ce := medianCell(runs[i])
+		if i < len(rrJobs) {
+			rep.RR = append(rep.RR, ce)
+		} else {
+			rep.Conn = append(rep.Conn, ce)
+		}
 	}
 	// C10K: idle connections held at once.
 	if o.c10k > 0 {
@@ -673,6 +703,10 @@ func compare(o options) error {
 		}
 	}
 
+	// Other work on the machine is the main source of noise: say
+	// how busy it was.
+	rep.Load = fmt.Sprintf("load average %s before, %s after "+
+		"(%d rounds, median shown)", load0, loadAvg(), o.rounds)
 	if o.jsonOut {
 		enc := json.NewEncoder(os.Stdout)
 		enc.SetIndent("", "  ")
@@ -691,10 +725,28 @@ func compare(o options) error {
 	return nil
 }
 
-func progressLine(ce cell) {
+func progressLine(round int, ce cell) {
 	r := ce.Result
-	fmt.Fprintf(os.Stderr, "%-12s %-4s c=%-5d s=%-5d %9.0f/s %s\n",
-		ce.Server, r.Mode, r.Conns, r.Size, r.PerSec, ce.Err)
+	fmt.Fprintf(os.Stderr, "round %d %-12s %-4s c=%-5d s=%-5d "+
+		"%9.0f/s %s\n", round, ce.Server, r.Mode, r.Conns, r.Size,
+		r.PerSec, ce.Err)
+}
+
+// medianCell returns the run with the median rate; a failed run
+// counts as the slowest.
+func medianCell(runs []cell) cell {
+	sorted := append([]cell{}, runs...)
+	sort.SliceStable(sorted, func(i, j int) bool {
+		return rate(sorted[i]) < rate(sorted[j])
+	})
+	return sorted[len(sorted)/2]
+}
+
+func rate(ce cell) float64 {
+	if ce.Err != "" {
+		return -1
+	}
+	return ce.Result.PerSec
 }
 
 // intList parses "1,10,100".
@@ -1087,8 +1139,18 @@ func utsString(b []int8) string {
 	return string(s)
 }
 
+// loadAvg is the 1-minute load average from /proc/loadavg.
+func loadAvg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if f := strings.Fields(string(b)); err == nil && len(f) > 0 {
+		return f[0]
+	}
+	return "?"
+}
+
 // printReport prints the three tables.
 func printReport(w io.Writer, rep report) {
+	fmt.Fprintln(w, rep.Load)
 	fmt.Fprintf(w, "\nround trips (closed loop, every byte checked)\n")
 	fmt.Fprintf(w, "%-12s %5s %5s %10s %8s %8s %8s %4s %4s %6s %6s\n",
 		"server", "size", "conns", "rt/s", "p50µs", "p99µs",
@@ -1157,6 +1219,7 @@ func chart(rep report, conns, sizes []int, file string) error {
 		p.Legend.Top = true
 		p.Legend.Left = true
 		p.Y.Min = 0
+		p.Y.Tick.Marker = kTicks{}
 		for i, name := range allServers {
 			var pts plotter.XYs
 			for _, ce := range rep.RR {
@@ -1187,6 +1250,7 @@ func chart(rep report, conns, sizes []int, file string) error {
 		p := plot.New()
 		p.Title.Text = "connections/s (connect, echo, close)"
 		p.Y.Label.Text = "connections/s"
+		p.Y.Tick.Marker = kTicks{}
 		var vals plotter.Values
 		var names []string
 		for _, ce := range rep.Conn {
@@ -1211,7 +1275,12 @@ func chart(rep report, conns, sizes []int, file string) error {
 	}
 	w := vg.Length(len(row)) * 4.2 * vg.Inch
 	h := 3.6 * vg.Inch
-	c := vgsvg.New(w, h)
+	// The file's extension picks the format: svg, png, pdf, ...
+	format := strings.TrimPrefix(filepath.Ext(file), ".")
+	c, err := draw.NewFormattedCanvas(w, h, format)
+	if err != nil {
+		return err
+	}
 	dc := draw.New(c)
 	tiles := draw.Tiles{Rows: 1, Cols: len(row),
 		PadX: vg.Millimeter * 6, PadTop: vg.Millimeter * 3,
@@ -1230,6 +1299,26 @@ func chart(rep report, conns, sizes []int, file string) error {
 		return err
 	}
 	return f.Close()
+}
+
+// kTicks are the default ticks labelled 0, 500, 10k, 25k.
+type kTicks struct{}
+
+func (kTicks) Ticks(min, max float64) []plot.Tick {
+	ticks := plot.DefaultTicks{}.Ticks(min, max)
+	for i, t := range ticks {
+		if t.Label == "" {
+			continue
+		}
+		if t.Value >= 10000 {
+			ticks[i].Label = strconv.FormatFloat(t.Value/1000,
+				'f', -1, 64) + "k"
+		} else {
+			ticks[i].Label = strconv.FormatFloat(t.Value,
+				'f', -1, 64)
+		}
+	}
+	return ticks
 }
 
 var palette = []color.Color{

@@ -13,8 +13,9 @@
 package main
 
 import (
-	"errors"
+	"flag"
 	"fmt"
+	"io"
 	"net"
 	"net/netip"
 	"os"
@@ -24,18 +25,19 @@ import (
 	"syscall"
 )
 
+const usage = "usage: epoll-server <ip> <port>"
+
 // usageError marks a bad command line: main exits with status 2.
 type usageError struct{ msg string }
 
-func (e usageError) Error() string { return e.msg }
+func (e *usageError) Error() string { return e.msg }
 
 func main() {
 	if err := run(os.Args[1:]); err != nil {
 		fmt.Fprintf(os.Stderr, "epoll-server: error: %v\n", err)
-		var ue usageError
-		if errors.As(err, &ue) {
-			fmt.Fprintln(os.Stderr,
-				"usage: epoll-server <ip> <port>")
+		// A pointer type assertion: errors.As does not see
+		// interpreted types under yaegi.
+		if _, ok := err.(*usageError); ok {
 			os.Exit(2)
 		}
 		os.Exit(1)
@@ -64,17 +66,26 @@ type server struct {
 }
 
 func run(args []string) error {
-	if len(args) != 2 {
-		return usageError{"want 2 arguments, got " +
-			strconv.Itoa(len(args))}
+	fs := flag.NewFlagSet("epoll-server", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	if err := fs.Parse(args); err == flag.ErrHelp {
+		fmt.Println(usage)
+		return nil
+	} else if err != nil {
+		return &usageError{err.Error()}
 	}
-	ip, err := netip.ParseAddr(args[0])
-	if err != nil {
-		return usageError{fmt.Sprintf("bad ip %q", args[0])}
+	if fs.NArg() != 2 {
+		return &usageError{"want 2 arguments: <ip> <port>"}
 	}
-	port, err := strconv.ParseUint(args[1], 10, 16)
+	ip, err := netip.ParseAddr(fs.Arg(0))
 	if err != nil {
-		return usageError{fmt.Sprintf("bad port %q", args[1])}
+		return &usageError{fmt.Sprintf("invalid ip address %q",
+			fs.Arg(0))}
+	}
+	port, err := strconv.ParseUint(fs.Arg(1), 10, 16)
+	if err != nil {
+		return &usageError{fmt.Sprintf(
+			"invalid port %q (want 0-65535)", fs.Arg(1))}
 	}
 
 	// The whole server runs on this goroutine, and the goroutine
@@ -250,13 +261,15 @@ func (s *server) acceptAll() error {
 		// The new socket is non-blocking from the start.
 		cfd, sa, err := syscall.Accept4(s.lfd,
 			syscall.SOCK_NONBLOCK|syscall.SOCK_CLOEXEC)
-		switch err {
-		case nil:
-		case syscall.EAGAIN:
+		// (An if chain, not a switch on err: yaegi cannot switch an
+		// error value against syscall.Errno constants.)
+		if err == syscall.EAGAIN {
 			return nil // backlog empty: back to epoll_wait
-		case syscall.EINTR, syscall.ECONNABORTED:
+		}
+		if err == syscall.EINTR || err == syscall.ECONNABORTED {
 			continue
-		case syscall.EMFILE, syscall.ENFILE:
+		}
+		if err == syscall.EMFILE || err == syscall.ENFILE {
 			// Out of descriptors: stop watching the listener
 			// until a client leaves.
 			fmt.Fprintln(os.Stderr,
@@ -264,7 +277,8 @@ func (s *server) acceptAll() error {
 					" pausing accept")
 			s.paused = true
 			return s.watch(syscall.EPOLL_CTL_MOD, s.lfd, 0)
-		default:
+		}
+		if err != nil {
 			return os.NewSyscallError("accept4", err)
 		}
 		err = s.watch(syscall.EPOLL_CTL_ADD, cfd, syscall.EPOLLIN)
