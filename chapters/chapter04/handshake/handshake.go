@@ -54,9 +54,6 @@ const (
 	recordedMerge = "testdata/handshake-merge.pcap"
 )
 
-// Linux packet types (sll_pkttype) of a frame read from AF_PACKET.
-const packetOutgoing = 4 // PACKET_OUTGOING: sent by this host
-
 // frame is one captured link-layer frame and when it was read.
 type frame struct {
 	when time.Time
@@ -99,7 +96,11 @@ func run(args []string, out io.Writer) error {
 		return showRecorded(out, "", *merge)
 	}
 
-	sock, err := openCapture()
+	host := "127.0.0.1"
+	if *v6 {
+		host = "::1"
+	}
+	frames, err := traceConnection(host, *merge)
 	if errors.Is(err, syscall.EPERM) || errors.Is(err, syscall.EACCES) {
 		// An ordinary user may not open a packet socket. Say why in one
 		// line, then fall back to the recording.
@@ -107,16 +108,6 @@ func run(args []string, out io.Writer) error {
 			"CAP_NET_RAW (%v); showing a recorded trace\n", err)
 		return showRecorded(out, "", *merge)
 	}
-	if err != nil {
-		return err
-	}
-	defer syscall.Close(sock)
-
-	host := "127.0.0.1"
-	if *v6 {
-		host = "::1"
-	}
-	frames, err := traceConnection(sock, host, *merge)
 	if err != nil {
 		return err
 	}
@@ -129,61 +120,22 @@ func run(args []string, out io.Writer) error {
 	return render(out, frames)
 }
 
-// openCapture opens a packet socket that sees every frame on lo.
-func openCapture() (int, error) {
-	// The protocol of a packet socket is an EtherType in network byte
-	// order: ETH_P_ALL (0x0003) means every protocol. htons, in C.
-	proto := htons(syscall.ETH_P_ALL)
-
-	// Step 1: socket(2). C: socket(AF_PACKET, SOCK_RAW, htons(ETH_P_ALL))
-	// SOCK_RAW keeps the link-layer header; this is the call that
-	// needs CAP_NET_RAW.
-	fd, err := syscall.Socket(syscall.AF_PACKET, syscall.SOCK_RAW,
-		int(proto))
-	if err != nil {
-		return -1, os.NewSyscallError("socket", err)
-	}
-	lo, err := net.InterfaceByName("lo")
-	if err != nil {
-		syscall.Close(fd)
-		return -1, err
-	}
-	// Step 2: bind(2) to lo only.
-	// C: struct sockaddr_ll sll = {AF_PACKET, htons(ETH_P_ALL), ifindex};
-	//    bind(fd, (struct sockaddr *)&sll, sizeof sll)
-	sll := &syscall.SockaddrLinklayer{Protocol: proto, Ifindex: lo.Index}
-	if err := syscall.Bind(fd, sll); err != nil {
-		syscall.Close(fd)
-		return -1, os.NewSyscallError("bind", err)
-	}
-	// Reads time out every 100 ms, so the capture loop can check its
-	// deadline even when lo is silent.
-	tv := syscall.NsecToTimeval(int64(100 * time.Millisecond))
-	err = syscall.SetsockoptTimeval(fd, syscall.SOL_SOCKET,
-		syscall.SO_RCVTIMEO, &tv)
-	if err != nil {
-		syscall.Close(fd)
-		return -1, os.NewSyscallError("setsockopt", err)
-	}
-	return fd, nil
-}
-
-// htons swaps the two bytes of a 16-bit value on a little-endian host.
-func htons(v uint16) uint16 {
-	var b [2]byte
-	binary.BigEndian.PutUint16(b[:], v)
-	return binary.NativeEndian.Uint16(b[:])
-}
-
 // traceConnection runs a small client and server on host while a
 // goroutine captures, and returns the frames of their connection.
-func traceConnection(sock int, host string, merge bool) ([]frame, error) {
+func traceConnection(host string, merge bool) ([]frame, error) {
+	// The listener comes first: its port is what the capture filters
+	// on. No segment moves before the client connects.
 	ln, err := net.Listen("tcp", net.JoinHostPort(host, "0"))
 	if err != nil {
 		return nil, err
 	}
 	defer ln.Close()
 	port := uint16(ln.Addr().(*net.TCPAddr).Port)
+	sock, err := tcphdr.OpenLoopback(port)
+	if err != nil {
+		return nil, err
+	}
+	defer syscall.Close(sock)
 
 	// The capture runs until both FINs are acknowledged, or 5 s.
 	acked := make(chan struct{}) // the server has ACKed the client's FIN
@@ -289,7 +241,7 @@ func capture(sock int, port uint16, acked chan struct{},
 	ackedClosed := false
 	buf := make([]byte, 1<<17)
 	for time.Now().Before(deadline) {
-		// Step 3: recvfrom(2). C: recvfrom(fd, buf, len, 0, &sll, &slen)
+		// Step 4: recvfrom(2). C: recvfrom(fd, buf, len, 0, &sll, &slen)
 		// The address says which way the frame went.
 		n, from, err := syscall.Recvfrom(sock, buf, 0)
 		if err == syscall.EAGAIN || err == syscall.EINTR {
@@ -301,7 +253,7 @@ func capture(sock int, port uint16, acked chan struct{},
 		// On lo every frame is seen twice: once going out, once coming
 		// in. Keep the incoming copy.
 		if ll, ok := from.(*syscall.SockaddrLinklayer); ok &&
-			ll.Pkttype == packetOutgoing {
+			ll.Pkttype == tcphdr.PacketOutgoing {
 			continue
 		}
 		seg, err := tcphdr.ParseFrame(buf[:n])
