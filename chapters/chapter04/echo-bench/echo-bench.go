@@ -249,8 +249,8 @@ func (r result) String() string {
 type counters struct {
 	// issued counts operations started, so that -n is exact.
 	issued, ops, errs, bad atomic.Int64
-	mu             sync.Mutex
-	first          string
+	mu                     sync.Mutex
+	first                  string
 }
 
 func (c *counters) fail(err error) {
