@@ -60,9 +60,6 @@ func (e usageError) Error() string { return e.msg }
 
 func main() {
 	if err := run(os.Args[1:]); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			os.Exit(0)
-		}
 		fmt.Fprintf(os.Stderr, "echo-bench: error: %v\n", err)
 		var ue usageError
 		if errors.As(err, &ue) {
@@ -145,10 +142,14 @@ func run(args []string) error {
 			"       echo-bench -compare [flags]\n")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
+	// Errors are reported once, by main; -h prints the usage on
+	// standard output and is not an error.
+	fs.SetOutput(io.Discard)
+	if err := fs.Parse(args); err == flag.ErrHelp {
+		fs.SetOutput(os.Stdout)
+		fs.Usage()
+		return nil
+	} else if err != nil {
 		return usageError{err.Error()}
 	}
 	if o.size < 1 || o.size > 16<<20 {
