@@ -192,6 +192,7 @@ func run(args []string, stdout, stderr *os.File) error {
 	if err != nil {
 		return err
 	}
+	defer l.close()
 	chapters, err := listChapters(root)
 	if err != nil {
 		return err

@@ -365,6 +365,7 @@ func (s *sectionRun) run(di int, d *Directive) {
 	if e.mode == modePlay {
 		fmt.Fprintln(e.out, e.style.bold("$ "+o.program+" "+
 			strings.Join(o.args, " ")))
+		e.noteCompiled(dir)
 	}
 	var live io.Writer
 	if e.mode == modePlay {
@@ -451,6 +452,7 @@ func (s *sectionRun) startBg(d *Directive) {
 	if e.mode == modePlay {
 		fmt.Fprintln(e.out, e.style.bold("$ "+o.program+" "+
 			strings.Join(o.args, " ")+" &"))
+		e.noteCompiled(dir)
 	}
 	p, err := start(e.l.command(dir, s.tmp, o.args), stdin, nil)
 	if err != nil {
@@ -645,4 +647,12 @@ func trimTrace(out string) string {
 		return out
 	}
 	return out[:k+1] + "[goroutine dump trimmed]\n"
+}
+
+// noteCompiled tells the reader when a program is not interpreted.
+func (e *engine) noteCompiled(dir string) {
+	if r := compiledReason(dir); r != "" {
+		fmt.Fprintln(e.out, e.style.dim("  (the interpreter cannot run "+
+			filepath.Base(dir)+": "+r+"; it runs with go run instead)"))
+	}
 }

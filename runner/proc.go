@@ -15,6 +15,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -26,6 +27,8 @@ type launcher struct {
 	self    string // the runner's executable
 	modRoot string // module root, for the interpreter's GOPATH
 	root    string // directory shown paths are relative to
+	goRun   bool   // run every program with "go run" (the benchmark)
+	goWork  string // the workspace file "go run" uses, once made
 }
 
 func newLauncher(root string) (*launcher, error) {
@@ -33,15 +36,83 @@ func newLauncher(root string) (*launcher, error) {
 	if err != nil {
 		return nil, fmt.Errorf("find own executable: %w", err)
 	}
-	l := &launcher{self: self, root: root}
+	l := &launcher{self: self, root: root, goRun: os.Getenv(envGoRun) != ""}
 	if _, err := os.Stat(filepath.Join(root, "go.mod")); err == nil {
 		l.modRoot = root
 	}
 	return l, nil
 }
 
-// command prepares a child that interprets the program in dir.
+// envGoRun makes the runner start programs with "go run" instead of
+// the interpreter: the benchmark compares the two on the same chapter.
+const envGoRun = "NOTEBOOK_GO_RUN"
+
+// compiledMarker, on a line of its own in a program, says that the
+// interpreter cannot run it and why; the runner then uses "go run".
+const compiledMarker = "//notebook:compiled "
+
+// compiledReason returns the reason a program runs compiled, or "".
+func compiledReason(dir string) string {
+	f, err := programFile(dir)
+	if err != nil {
+		return ""
+	}
+	src, err := os.ReadFile(f)
+	if err != nil {
+		return ""
+	}
+	for _, line := range strings.Split(string(src), "\n") {
+		if r, ok := strings.CutPrefix(strings.TrimSpace(line), compiledMarker); ok {
+			return strings.TrimSpace(r)
+		}
+	}
+	return ""
+}
+
+// workFile returns a workspace file that lets "go run IMPORTPATH" work
+// from any directory, so that programs keep their temporary cwd.
+func (l *launcher) workFile() (string, error) {
+	if l.goWork != "" {
+		return l.goWork, nil
+	}
+	if l.modRoot == "" {
+		return "", fmt.Errorf("go run needs a go.mod in %s", l.root)
+	}
+	dir, err := os.MkdirTemp("", "notebook-gowork-")
+	if err != nil {
+		return "", err
+	}
+	f := filepath.Join(dir, "go.work")
+	if err := os.WriteFile(f, []byte("go 1.26\n\nuse "+
+		strconv.Quote(l.modRoot)+"\n"), 0o644); err != nil {
+		return "", err
+	}
+	l.goWork = f
+	return f, nil
+}
+
+// close removes what the launcher made.
+func (l *launcher) close() {
+	if l.goWork != "" {
+		os.RemoveAll(filepath.Dir(l.goWork))
+	}
+}
+
+// command prepares a child that interprets the program in dir (or runs
+// it with "go run", for a program marked compiled or in the benchmark).
 func (l *launcher) command(dir, cwd string, args []string) *exec.Cmd {
+	if l.goRun || compiledReason(dir) != "" {
+		rel, _ := filepath.Rel(l.modRoot, dir)
+		cmd := exec.Command("go", append([]string{"run",
+			modulePath + "/" + filepath.ToSlash(rel)}, args...)...)
+		cmd.Dir = cwd
+		cmd.Env = childEnv()
+		if wf, err := l.workFile(); err == nil {
+			cmd.Env = append(cmd.Env, "GOWORK="+wf)
+		}
+		cmd.SysProcAttr = newProcAttr()
+		return cmd
+	}
 	cmd := exec.Command(l.self, args...)
 	cmd.Args[0] = "runner"
 	cmd.Dir = cwd

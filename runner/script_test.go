@@ -265,6 +265,9 @@ func TestCompiledEqualsInterpreted(t *testing.T) {
 					continue
 				}
 				key := o.program + " " + strings.Join(o.args, " ")
+				if compiledReason(filepath.Join(ch.Dir, o.program)) != "" {
+					continue // not interpreted: see TestCompiledOnly
+				}
 				if stdin || strings.Contains(key, "{") || seen[key] {
 					continue
 				}
@@ -315,4 +318,41 @@ func runCompiled(t *testing.T, path string, args []string) string {
 		t.Fatalf("compiled %s timed out", path)
 	}
 	return fmt.Sprintf("%s[exit %d]\n", out.String(), cmd.ProcessState.ExitCode())
+}
+
+// compiledOnly is the list of programs the interpreter cannot run, with
+// the reason each gives. Adding to it is a decision: it should be rare.
+var compiledOnly = map[string]bool{}
+
+// TestCompiledOnly pins the programs marked //notebook:compiled.
+func TestCompiledOnly(t *testing.T) {
+	root := repoRoot(t)
+	chapters, err := listChapters(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]bool{}
+	for _, ch := range chapters {
+		ents, err := os.ReadDir(ch.Dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range ents {
+			dir := filepath.Join(ch.Dir, e.Name())
+			if r := compiledReason(dir); r != "" {
+				got[e.Name()] = true
+				t.Logf("%s runs compiled: %s", e.Name(), r)
+			}
+		}
+	}
+	for p := range got {
+		if !compiledOnly[p] {
+			t.Errorf("%s is marked //notebook:compiled but not in the pinned list", p)
+		}
+	}
+	for p := range compiledOnly {
+		if !got[p] {
+			t.Errorf("%s is in the pinned list but not marked //notebook:compiled", p)
+		}
+	}
 }
