@@ -44,7 +44,6 @@ func main() {
 		// A pointer type assertion, not errors.As or a value type:
 		// only this form works on interpreted types under yaegi.
 		if _, ok := err.(*usageError); ok {
-			fmt.Fprintln(os.Stderr, usage)
 			os.Exit(2)
 		}
 		os.Exit(1)
@@ -160,6 +159,19 @@ func serve(ip netip.Addr, port, clients int) error {
 			return os.NewSyscallError("accept", err)
 		}
 		fmt.Printf("client connected from %s\n", addrPort(peer))
+
+		// Not in the source. C: setsockopt(cfd, IPPROTO_TCP,
+		// TCP_NODELAY, &one, sizeof one)
+		// Turn off Nagle's algorithm, as Go's net package does for
+		// every connection: a message echoed in several small
+		// writes would otherwise wait for the client's delayed ACK
+		// (about 40 ms) after each of them.
+		err = syscall.SetsockoptInt(cfd, syscall.IPPROTO_TCP,
+			syscall.TCP_NODELAY, 1)
+		if err != nil {
+			syscall.Close(cfd)
+			return os.NewSyscallError("setsockopt", err)
+		}
 		if err := echo(cfd); err != nil {
 			// One client going wrong does not stop the server.
 			fmt.Fprintf(os.Stderr, "echo-server: client: %v\n", err)

@@ -41,8 +41,6 @@ func main() {
 		// A pointer type assertion, not errors.As or a value type:
 		// only this form works on interpreted types under yaegi.
 		if _, ok := err.(*usageError); ok {
-			fmt.Fprintln(os.Stderr,
-				"usage: net-echo-client <ip> <port>")
 			os.Exit(2)
 		}
 		os.Exit(1)

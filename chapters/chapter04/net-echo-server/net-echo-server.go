@@ -35,7 +35,6 @@ func main() {
 		// A pointer type assertion, not errors.As or a value type:
 		// only this form works on interpreted types under yaegi.
 		if _, ok := err.(*usageError); ok {
-			fmt.Fprintln(os.Stderr, usage)
 			os.Exit(2)
 		}
 		os.Exit(1)
