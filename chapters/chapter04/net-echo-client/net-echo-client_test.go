@@ -141,3 +141,27 @@ func TestQuit(t *testing.T) {
 			s, out.String(), "one\n")
 	}
 }
+
+// TestServerReset resets the connection (SO_LINGER 0, then close)
+// while the client waits for input: the client reports the reset.
+func TestServerReset(t *testing.T) {
+	ln, addr := listen(t)
+	go func() {
+		c, err := ln.Accept()
+		if err == nil {
+			c.(*net.TCPConn).SetLinger(0)
+			c.Close()
+		}
+	}()
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	defer w.Close()
+	err = talk(t, addr, r, io.Discard)
+	if err == nil || !strings.Contains(err.Error(),
+		"read: connection reset by peer") {
+		t.Fatalf("got %v, want a connection reset", err)
+	}
+}
