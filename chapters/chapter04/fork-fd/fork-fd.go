@@ -83,6 +83,7 @@ func run(args []string) error {
 	return forkBeforeOpen(path)
 }
 
+// region cases
 // openBeforeFork is the source's code1: open, then fork. Both
 // descriptors, the parent's and the child's, point to one open file
 // description in the kernel, and the file offset lives there.
@@ -126,6 +127,8 @@ func forkBeforeOpen(path string) error {
 	return readAndShow("parent:", f, 2)
 }
 
+// endregion cases
+
 // startChild runs "fork-fd child MODE FILE" and waits for it. With a
 // file, the child inherits it as descriptor 3.
 func startChild(f *os.File, mode, path string) error {
@@ -146,6 +149,7 @@ func startChild(f *os.File, mode, path string) error {
 	return nil
 }
 
+// region child
 // child reads 1 byte: from the inherited descriptor 3 ("inherit"), or
 // from a file it opens itself ("open").
 func child(args []string) error {
@@ -175,6 +179,8 @@ func child(args []string) error {
 	defer f.Close()
 	return readAndShow("child: ", f, 1)
 }
+
+// endregion child
 
 // readAndShow reads n bytes with read(2) and prints them and the
 // offset after the read.

@@ -5,13 +5,13 @@
 //
 // Usage:
 //
-//	mp-server [-n N] [-leak] <ip> <port>
+//	mp-server [-n N] [-q] [-leak] <ip> <port>
 //
 // The ip is an IPv4 or IPv6 address (127.0.0.1, ::1); port 0 asks the
 // kernel for any free port. The first line of standard output is
 // "listening on <ip>:<port>". The server exits after N clients are
 // done (0, the default: never); SIGINT or SIGTERM stop it, children
-// included. -leak keeps the parent's copy of each connected socket
+// included. -q logs only the summary. -leak keeps the parent's copy of each connected socket
 // open, as the source does, to show the sockets left in CLOSE_WAIT.
 // Bad arguments exit with status 2.
 //
@@ -59,7 +59,7 @@ func main() {
 		var ue usageError
 		if errors.As(err, &ue) {
 			fmt.Fprintln(os.Stderr,
-				"usage: mp-server [-n N] [-leak] <ip> <port>")
+				"usage: mp-server [-n N] [-q] [-leak] <ip> <port>")
 			os.Exit(2)
 		}
 		os.Exit(1)
@@ -67,13 +67,15 @@ func main() {
 }
 
 func run(args []string) error {
-	if len(args) == 2 && args[0] == "child" {
+	if len(args) >= 2 && args[0] == "child" {
+		quietLog = len(args) == 3 && args[2] == "-q"
 		return child(args[1])
 	}
 	fs := flag.NewFlagSet("mp-server", flag.ContinueOnError)
 	fs.SetOutput(os.Stderr)
 	n := fs.Int("n", 0, "exit after `N` clients are done (0: never)")
 	leak := fs.Bool("leak", false, "keep the parent's copy (the bug)")
+	quiet := fs.Bool("q", false, "log only the summary")
 	if err := fs.Parse(args); err != nil {
 		return usageError{err.Error()}
 	}
@@ -87,7 +89,18 @@ func run(args []string) error {
 	if err != nil {
 		return usageError{err.Error()}
 	}
+	quietLog = *quiet
 	return serve(ip, port, *n, *leak)
+}
+
+// quietLog is set by -q: the children inherit it in their arguments.
+var quietLog bool
+
+// logf prints one line of the log unless -q is set.
+func logf(format string, a ...any) {
+	if !quietLog {
+		fmt.Printf(format, a...)
+	}
 }
 
 // parseAddr checks the command line as echo-server does.
@@ -223,6 +236,7 @@ func serve(ip netip.Addr, port, limit int, leak bool) error {
 	return nil
 }
 
+// region accept
 // acceptLoop accepts clients and starts a child for each one.
 func (p *parent) acceptLoop() error {
 	for {
@@ -264,6 +278,9 @@ func (p *parent) spawn(cfd int, peer string) error {
 		return err
 	}
 	cmd := exec.Command(exe, "child", peer)
+	if quietLog {
+		cmd.Args = append(cmd.Args, "-q")
+	}
 	cmd.Stdout = os.Stdout
 	cmd.Stderr = os.Stderr
 	// ExtraFiles[0] becomes the child's descriptor 3. exec dup2s it
@@ -272,7 +289,7 @@ func (p *parent) spawn(cfd int, peer string) error {
 
 	// The log line comes before the child exists, so it is always
 	// above the child's lines.
-	fmt.Printf("client connected from %s, starting a child\n", peer)
+	logf("client connected from %s, starting a child\n", peer)
 
 	// The lock makes the reaper wait until the child is in the map,
 	// even if it exits at once.
@@ -299,6 +316,8 @@ func (p *parent) spawn(cfd int, peer string) error {
 	return nil
 }
 
+// endregion accept
+
 // keep holds on to the parent's copy when -leak asks for the bug.
 func (p *parent) keep(conn *os.File) bool {
 	if !p.leak {
@@ -310,6 +329,7 @@ func (p *parent) keep(conn *os.File) bool {
 	return true
 }
 
+// region reaper
 // reaper is the SIGCHLD handler of the source. Signals do not queue:
 // three children may exit and deliver a single SIGCHLD, so each
 // signal reaps in a loop until no exited child is left.
@@ -334,7 +354,7 @@ func (p *parent) reaper(chld chan os.Signal) {
 			left := len(p.children)
 			done := p.limit > 0 && p.reaped >= p.limit
 			p.mu.Unlock()
-			fmt.Printf("reaped child %d (%s, %s)\n",
+			logf("reaped child %d (%s, %s)\n",
 				pid, peer, describe(ws))
 			if done {
 				p.halt(fmt.Sprintf("%d clients done", p.limit))
@@ -348,6 +368,8 @@ func (p *parent) reaper(chld chan os.Signal) {
 		}
 	}
 }
+
+// endregion reaper
 
 // describe says how a child ended.
 func describe(ws syscall.WaitStatus) string {
@@ -392,6 +414,7 @@ func (p *parent) waitChildren() {
 	}
 }
 
+// region child
 // child serves the connection it inherited as descriptor 3.
 func child(peer string) error {
 	fd := connFD
@@ -413,7 +436,7 @@ func child(peer string) error {
 			// what it means is "0 == len".
 			return nil
 		}
-		fmt.Printf("child %d: %s: received %d bytes: %q\n",
+		logf("child %d: %s: received %d bytes: %q\n",
 			os.Getpid(), peer, n, buf[:n])
 		// Step 5b: write(2). C: write(cfd, buf, len)
 		if err := writeAll(fd, buf[:n]); err != nil {
@@ -421,6 +444,8 @@ func child(peer string) error {
 		}
 	}
 }
+
+// endregion child
 
 // writeAll writes all of b, finishing partial writes.
 func writeAll(fd int, b []byte) error {

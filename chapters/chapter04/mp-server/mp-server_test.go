@@ -19,7 +19,7 @@ import (
 // os.Executable() with "child <peer>", and in a test that is this
 // binary.
 func TestMain(m *testing.M) {
-	if len(os.Args) == 3 && os.Args[1] == "child" {
+	if len(os.Args) >= 3 && os.Args[1] == "child" {
 		if err := run(os.Args[1:]); err != nil {
 			fmt.Fprintf(os.Stderr, "mp-server: error: %v\n", err)
 			os.Exit(1)

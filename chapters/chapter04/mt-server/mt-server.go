@@ -4,12 +4,13 @@
 //
 // Usage:
 //
-//	mt-server [-n N] [-max M] <ip> <port>
+//	mt-server [-n N] [-q] [-max M] <ip> <port>
 //
 // The ip is an IPv4 or IPv6 address (127.0.0.1, ::1); port 0 asks the
 // kernel for any free port. The first line of standard output is
 // "listening on <ip>:<port>". The server exits after N clients are
-// done (0, the default: never); SIGINT or SIGTERM stop it. With -max,
+// done (0, the default: never); SIGINT or SIGTERM stop it. -q logs
+// only the summary. With -max,
 // a client beyond M open connections is told so and closed. Bad
 // arguments exit with status 2.
 package main
@@ -44,7 +45,7 @@ func main() {
 		var ue usageError
 		if errors.As(err, &ue) {
 			fmt.Fprintln(os.Stderr,
-				"usage: mt-server [-n N] [-max M] <ip> <port>")
+				"usage: mt-server [-n N] [-q] [-max M] <ip> <port>")
 			os.Exit(2)
 		}
 		os.Exit(1)
@@ -56,6 +57,7 @@ func run(args []string) error {
 	fs.SetOutput(os.Stderr)
 	n := fs.Int("n", 0, "exit after `N` clients are done (0: never)")
 	maxOpen := fs.Int("max", 0, "refuse clients beyond `M` open ones")
+	quiet := fs.Bool("q", false, "log only the summary")
 	if err := fs.Parse(args); err != nil {
 		return usageError{err.Error()}
 	}
@@ -69,7 +71,18 @@ func run(args []string) error {
 	if err != nil {
 		return usageError{err.Error()}
 	}
+	quietLog = *quiet
 	return serve(addr, *n, *maxOpen)
+}
+
+// quietLog is set by -q.
+var quietLog bool
+
+// logf prints one line of the log unless -q is set.
+func logf(format string, a ...any) {
+	if !quietLog {
+		fmt.Printf(format, a...)
+	}
 }
 
 // parseAddr checks the command line as echo-server does.
@@ -133,6 +146,7 @@ func serve(addr string, limit, maxOpen int) error {
 		ln.Close()
 	}()
 
+	// region accept
 	for {
 		c, err := ln.Accept()
 		if err != nil {
@@ -150,6 +164,7 @@ func serve(addr string, limit, maxOpen int) error {
 		s.wg.Add(1)
 		go s.echo(c)
 	}
+	// endregion accept
 
 	reason := <-stopped
 	// Stopping by a signal ends the open connections too; closing a
@@ -173,7 +188,7 @@ func (s *server) admit(c net.Conn) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.max > 0 && len(s.open) >= s.max {
-		fmt.Printf("refused %s: %d connections open\n",
+		logf("refused %s: %d connections open\n",
 			c.RemoteAddr(), len(s.open))
 		fmt.Fprintf(c, "server busy: %d connections open, "+
 			"try again later\n", len(s.open))
@@ -184,11 +199,12 @@ func (s *server) admit(c net.Conn) bool {
 	if len(s.open) > s.peak {
 		s.peak = len(s.open)
 	}
-	fmt.Printf("client connected from %s (%d open)\n",
+	logf("client connected from %s (%d open)\n",
 		c.RemoteAddr(), len(s.open))
 	return true
 }
 
+// region echo
 // echo serves one connection and closes it.
 func (s *server) echo(c net.Conn) {
 	defer s.wg.Done()
@@ -196,9 +212,9 @@ func (s *server) echo(c net.Conn) {
 	// The log line comes before close(2): a client that sees the end
 	// of stream knows the line is written.
 	if err := copyEcho(c, peer); err != nil {
-		fmt.Printf("client %s: %v\n", peer, err)
+		logf("client %s: %v\n", peer, err)
 	} else {
-		fmt.Printf("client %s closed the connection\n", peer)
+		logf("client %s closed the connection\n", peer)
 	}
 	c.Close()
 	s.mu.Lock()
@@ -218,7 +234,7 @@ func copyEcho(c net.Conn, peer string) error {
 	for {
 		n, err := c.Read(buf)
 		if n > 0 {
-			fmt.Printf("%s: received %d bytes: %q\n",
+			logf("%s: received %d bytes: %q\n",
 				peer, n, buf[:n])
 			if _, werr := c.Write(buf[:n]); werr != nil {
 				return werr
@@ -233,6 +249,9 @@ func copyEcho(c net.Conn, peer string) error {
 	}
 }
 
+// endregion echo
+
+// region threads
 // threads reads how many OS threads the process has from the kernel
 // (the "Threads:" line of /proc/self/status). Goroutines run on a few
 // threads (M:N scheduling), so this stays small however many clients
@@ -255,3 +274,5 @@ func threads() int {
 	}
 	return -1
 }
+
+// endregion threads

@@ -236,6 +236,7 @@ func readFull(fd int, b []byte) (int, error) {
 	return got, nil
 }
 
+// region child
 // child closes or shuts down the socket it inherited, then exits.
 func child(how string) error {
 	switch how {
@@ -258,6 +259,8 @@ func child(how string) error {
 	}
 	return nil
 }
+
+// endregion child
 
 // tcpStates names the states of /proc/net/tcp (include/net/tcp_states.h).
 var tcpStates = map[string]string{
