@@ -504,7 +504,7 @@ func closeBoth() error {
 	// Closing with unread data is worse: the kernel resets the
 	// connection at once instead of sending FIN, and the peer's
 	// next read fails.
-	fmt.Println("-- close(2) with unread data --")
+	fmt.Println("== close, with unread data ==")
 	q, err := connect()
 	if err != nil {
 		return err

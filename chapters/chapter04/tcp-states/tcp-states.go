@@ -245,14 +245,16 @@ func lookup(t []entry, e end) entry {
 	return entry{state: "-"}
 }
 
+// region show
 // show polls the kernel (at most two seconds) until both ends are in
 // the states a step should lead to, then prints a line. The changes
 // happen in the kernel, not in our program, so they may lag the call
 // that caused them by a moment: we wait for them, we never sleep
 // blindly.
 func show(step string, c, s end, wantC, wantS string) error {
+	start := time.Now()
 	var ec, es entry
-	deadline := time.Now().Add(2 * time.Second)
+	deadline := start.Add(2 * time.Second)
 	for {
 		t, err := kernelTable(portOf(s.local))
 		if err != nil {
@@ -267,18 +269,24 @@ func show(step string, c, s end, wantC, wantS string) error {
 		}
 		time.Sleep(time.Millisecond)
 	}
-	fmt.Printf("%-26s client %-12s server %s\n",
-		step, describe(ec), describe(es))
+	waited := time.Since(start)
+	fmt.Printf("%-25s client %-21s server %s\n",
+		step, describe(ec, waited), describe(es, waited))
 	return nil
 }
 
-// describe prints a state, with the TIME_WAIT timer when it runs.
-func describe(e entry) string {
+// describe prints a state. For TIME_WAIT it adds the length the timer
+// was set to: the time left, as the kernel reports it, plus the time
+// since the step that started it.
+func describe(e entry, since time.Duration) string {
 	if e.state == "TIME_WAIT" && e.timer == 3 {
-		return fmt.Sprintf("TIME_WAIT (%.1fs left)", e.expires.Seconds())
+		set := (e.expires + since).Round(time.Second)
+		return fmt.Sprintf("TIME_WAIT (timer %.0fs)", set.Seconds())
 	}
 	return e.state
 }
+
+// endregion show
 
 // conn is one connection: the listening socket and both ends.
 type conn struct {
@@ -392,6 +400,7 @@ func closeFd(fd *int) error {
 
 // closeFirst plays the common path: one end closes, the other reads
 // end of file and closes too. Whoever closes first ends in TIME_WAIT.
+// region close-first
 func closeFirst(name, first string) error {
 	fmt.Printf("== %s: the %s closes first ==\n", name, first)
 	x, err := open(0)
@@ -403,7 +412,7 @@ func closeFirst(name, first string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Printf("%-26s listener %s\n", "socket+bind+listen",
+	fmt.Printf("%-25s listener %s\n", "socket+bind+listen",
 		lookup(t, x.lis).state)
 	err = show("connect+accept", x.c, x.s, "ESTABLISHED", "ESTABLISHED")
 	if err != nil {
@@ -440,7 +449,7 @@ func closeFirst(name, first string) error {
 	if first == "server" {
 		other = "client"
 	}
-	fmt.Printf("%-26s read returns %d: end of file\n", other+" read()", n)
+	fmt.Printf("%-25s read returns %d: end of file\n", other+" read()", n)
 	// The passive close: its FIN is acknowledged at once, so LAST_ACK
 	// is gone before we can look, and the active end enters TIME_WAIT.
 	if err := closeFd(passive); err != nil {
@@ -452,6 +461,8 @@ func closeFirst(name, first string) error {
 	}
 	return show(other+" close()", x.c, x.s, wantA, wantP)
 }
+
+// endregion close-first
 
 // fill writes to a non-blocking socket until the kernel refuses more
 // (EAGAIN), and then until the peer's receive window is closed: then
@@ -528,7 +539,7 @@ func fullBuffers() error {
 	if _, err := fill(x.cfd, x.c); err != nil {
 		return err
 	}
-	fmt.Printf("%-26s server's receive window is 0\n", "client writes")
+	fmt.Printf("%-25s server's receive window is 0\n", "client writes")
 	// shutdown(SHUT_WR) is an active close that keeps the socket open
 	// for reading; close(2) would also work here, but the client must
 	// read the server's data later on.
@@ -550,7 +561,7 @@ func fullBuffers() error {
 	if _, err := fill(x.sfd, x.s); err != nil {
 		return err
 	}
-	fmt.Printf("%-26s client's receive window is 0\n", "server writes")
+	fmt.Printf("%-25s client's receive window is 0\n", "server writes")
 	if err := closeFd(&x.sfd); err != nil {
 		return err
 	}
@@ -583,7 +594,7 @@ func simultaneous() error {
 	if _, err := fill(x.sfd, x.s); err != nil {
 		return err
 	}
-	fmt.Printf("%-26s both receive windows are 0\n", "both write")
+	fmt.Printf("%-25s both receive windows are 0\n", "both write")
 	for _, fd := range []int{x.cfd, x.sfd} {
 		if err := syscall.Shutdown(fd, syscall.SHUT_WR); err != nil {
 			return os.NewSyscallError("shutdown", err)
