@@ -377,6 +377,7 @@ func describeErr(err error) string {
 	return "error " + err.Error()
 }
 
+// region shut-wr
 // shutWr: the classic use of a half-close. The client's request has no
 // length field; shutting down its sending side is how it says "that is
 // all", and the answer still flows back on the open direction.
@@ -439,6 +440,9 @@ func shutWr() error {
 	return nil
 }
 
+// endregion shut-wr
+
+// region shut-rd
 // shutRd shows SHUT_RD as Linux implements it for TCP: it sends
 // nothing, discards nothing, and only makes read(2) return 0 instead
 // of waiting when the receive queue is empty.
@@ -473,6 +477,9 @@ func shutRd() error {
 	return nil
 }
 
+// endregion shut-rd
+
+// region close
 // closeBoth shows what close(2) does that shutdown(SHUT_WR) does not:
 // the socket can no longer receive, so data that arrives for it is
 // answered with RST, and the connection ends without TIME_WAIT.
@@ -526,3 +533,5 @@ func closeBoth() error {
 	say("server read", readOnce(q.sfd))
 	return nil
 }
+
+// endregion close
