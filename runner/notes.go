@@ -159,6 +159,9 @@ func parseSrc(path string, src []byte) (*Doc, error) {
 			d.Blocks = append(d.Blocks, Block{Kind: "directive",
 				Directive: dir, Line: line})
 		default:
+			if isNavLink(n) {
+				continue // "[中文](x.zh.md)": a link for GitHub readers
+			}
 			t := strings.TrimSpace(proseText(n, src))
 			if t != "" {
 				d.Blocks = append(d.Blocks, Block{Kind: "prose",
@@ -536,4 +539,16 @@ func displayWidth(s string) int {
 		}
 	}
 	return w
+}
+
+// isNavLink reports whether a block is a paragraph holding nothing but
+// a link to another markdown file, such as the link to the other
+// language at the top of a section.
+func isNavLink(n ast.Node) bool {
+	p, ok := n.(*ast.Paragraph)
+	if !ok || p.ChildCount() != 1 {
+		return false
+	}
+	l, ok := p.FirstChild().(*ast.Link)
+	return ok && strings.HasSuffix(string(l.Destination), ".md")
 }
