@@ -41,13 +41,14 @@ const waitLimit = 5 * time.Second
 // usageError marks bad command-line input; main exits 2 for it.
 type usageError struct{ msg string }
 
-func (e usageError) Error() string { return e.msg }
+func (e *usageError) Error() string { return e.msg }
 
 func main() {
 	if err := run(os.Args[1:]); err != nil {
 		fmt.Fprintf(os.Stderr, "accept-eintr: error: %v\n", err)
-		var ue usageError
-		if errors.As(err, &ue) {
+		// A pointer type assertion, not errors.As: only this form
+		// works on interpreted types under yaegi.
+		if _, ok := err.(*usageError); ok {
 			fmt.Fprintln(os.Stderr, "usage: accept-eintr")
 			os.Exit(2)
 		}
@@ -57,7 +58,7 @@ func main() {
 
 func run(args []string) error {
 	if len(args) != 0 {
-		return usageError{"want no arguments"}
+		return &usageError{"want no arguments"}
 	}
 	// Receiving SIGCHLD on a channel is what mp-server does; it also
 	// tells us when the signal has been handled.

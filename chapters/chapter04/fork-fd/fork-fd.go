@@ -20,7 +20,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -40,13 +39,14 @@ const inheritedFD = 3
 // usageError marks bad command-line input; main exits 2 for it.
 type usageError struct{ msg string }
 
-func (e usageError) Error() string { return e.msg }
+func (e *usageError) Error() string { return e.msg }
 
 func main() {
 	if err := run(os.Args[1:]); err != nil {
 		fmt.Fprintf(os.Stderr, "fork-fd: error: %v\n", err)
-		var ue usageError
-		if errors.As(err, &ue) {
+		// A pointer type assertion, not errors.As: only this form
+		// works on interpreted types under yaegi.
+		if _, ok := err.(*usageError); ok {
 			fmt.Fprintln(os.Stderr, "usage: fork-fd [file]")
 			os.Exit(2)
 		}
@@ -59,7 +59,7 @@ func run(args []string) error {
 		return child(args[1:])
 	}
 	if len(args) > 1 {
-		return usageError{"want at most 1 argument: [file]"}
+		return &usageError{"want at most 1 argument: [file]"}
 	}
 	path := ""
 	if len(args) == 1 {
@@ -154,7 +154,7 @@ func startChild(f *os.File, mode, path string) error {
 // from a file it opens itself ("open").
 func child(args []string) error {
 	if len(args) != 2 {
-		return usageError{"child wants 2 arguments: MODE FILE"}
+		return &usageError{"child wants 2 arguments: MODE FILE"}
 	}
 	var f *os.File
 	switch args[0] {
@@ -170,7 +170,7 @@ func child(args []string) error {
 		}
 		fmt.Printf("child:  open: pos %s\n", pos(f))
 	default:
-		return usageError{"child mode must be inherit or open"}
+		return &usageError{"child mode must be inherit or open"}
 	}
 	// The child closes its descriptor when it is done. In case 1 the
 	// parent's descriptor still works afterwards: close(2) drops one

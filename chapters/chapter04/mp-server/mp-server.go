@@ -21,7 +21,6 @@ package main
 
 import (
 	"bufio"
-	"errors"
 	"flag"
 	"fmt"
 	"net"
@@ -51,13 +50,14 @@ const connFD = 3
 // usageError marks bad command-line input; main exits 2 for it.
 type usageError struct{ msg string }
 
-func (e usageError) Error() string { return e.msg }
+func (e *usageError) Error() string { return e.msg }
 
 func main() {
 	if err := run(os.Args[1:]); err != nil {
 		fmt.Fprintf(os.Stderr, "mp-server: error: %v\n", err)
-		var ue usageError
-		if errors.As(err, &ue) {
+		// A pointer type assertion, not errors.As: only this form
+		// works on interpreted types under yaegi.
+		if _, ok := err.(*usageError); ok {
 			fmt.Fprintln(os.Stderr,
 				"usage: mp-server [-n N] [-q] [-leak] <ip> <port>")
 			os.Exit(2)
@@ -77,17 +77,17 @@ func run(args []string) error {
 	leak := fs.Bool("leak", false, "keep the parent's copy (the bug)")
 	quiet := fs.Bool("q", false, "log only the summary")
 	if err := fs.Parse(args); err != nil {
-		return usageError{err.Error()}
+		return &usageError{err.Error()}
 	}
 	if fs.NArg() != 2 {
-		return usageError{"want 2 arguments: <ip> <port>"}
+		return &usageError{"want 2 arguments: <ip> <port>"}
 	}
 	if *n < 0 {
-		return usageError{"-n must be 0 or more"}
+		return &usageError{"-n must be 0 or more"}
 	}
 	ip, port, err := parseAddr(fs.Arg(0), fs.Arg(1))
 	if err != nil {
-		return usageError{err.Error()}
+		return &usageError{err.Error()}
 	}
 	quietLog = *quiet
 	return serve(ip, port, *n, *leak)

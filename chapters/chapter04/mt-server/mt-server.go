@@ -37,13 +37,14 @@ const bufSize = 1024
 // usageError marks bad command-line input; main exits 2 for it.
 type usageError struct{ msg string }
 
-func (e usageError) Error() string { return e.msg }
+func (e *usageError) Error() string { return e.msg }
 
 func main() {
 	if err := run(os.Args[1:]); err != nil {
 		fmt.Fprintf(os.Stderr, "mt-server: error: %v\n", err)
-		var ue usageError
-		if errors.As(err, &ue) {
+		// A pointer type assertion, not errors.As: only this form
+		// works on interpreted types under yaegi.
+		if _, ok := err.(*usageError); ok {
 			fmt.Fprintln(os.Stderr,
 				"usage: mt-server [-n N] [-q] [-max M] <ip> <port>")
 			os.Exit(2)
@@ -59,17 +60,17 @@ func run(args []string) error {
 	maxOpen := fs.Int("max", 0, "refuse clients beyond `M` open ones")
 	quiet := fs.Bool("q", false, "log only the summary")
 	if err := fs.Parse(args); err != nil {
-		return usageError{err.Error()}
+		return &usageError{err.Error()}
 	}
 	if fs.NArg() != 2 {
-		return usageError{"want 2 arguments: <ip> <port>"}
+		return &usageError{"want 2 arguments: <ip> <port>"}
 	}
 	if *n < 0 || *maxOpen < 0 {
-		return usageError{"-n and -max must be 0 or more"}
+		return &usageError{"-n and -max must be 0 or more"}
 	}
 	addr, err := parseAddr(fs.Arg(0), fs.Arg(1))
 	if err != nil {
-		return usageError{err.Error()}
+		return &usageError{err.Error()}
 	}
 	quietLog = *quiet
 	return serve(addr, *n, *maxOpen)

@@ -21,7 +21,6 @@ package main
 
 import (
 	"bufio"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -44,13 +43,14 @@ const ioTimeout = 20 * time.Second
 // usageError marks bad command-line input; main exits 2 for it.
 type usageError struct{ msg string }
 
-func (e usageError) Error() string { return e.msg }
+func (e *usageError) Error() string { return e.msg }
 
 func main() {
 	if err := run(os.Args[1:]); err != nil {
 		fmt.Fprintf(os.Stderr, "multi-client: error: %v\n", err)
-		var ue usageError
-		if errors.As(err, &ue) {
+		// A pointer type assertion, not errors.As: only this form
+		// works on interpreted types under yaegi.
+		if _, ok := err.(*usageError); ok {
 			fmt.Fprintln(os.Stderr, "usage: multi-client "+
 				"[-c N] [-seq | -v [-nowait] | -reset] <ip> <port>")
 			os.Exit(2)
@@ -69,13 +69,13 @@ func run(args []string) error {
 	nowait := fs.Bool("nowait", false, "-v: do not wait for the "+
 		"server's end of stream")
 	if err := fs.Parse(args); err != nil {
-		return usageError{err.Error()}
+		return &usageError{err.Error()}
 	}
 	if fs.NArg() != 2 {
-		return usageError{"want 2 arguments: <ip> <port>"}
+		return &usageError{"want 2 arguments: <ip> <port>"}
 	}
 	if *n < 1 || *n > maxConns {
-		return usageError{fmt.Sprintf("-c must be 1-%d", maxConns)}
+		return &usageError{fmt.Sprintf("-c must be 1-%d", maxConns)}
 	}
 	modes := 0
 	for _, on := range []bool{*seq, *verbose, *reset} {
@@ -84,14 +84,14 @@ func run(args []string) error {
 		}
 	}
 	if modes > 1 {
-		return usageError{"-seq, -v and -reset exclude each other"}
+		return &usageError{"-seq, -v and -reset exclude each other"}
 	}
 	if *nowait && !*verbose {
-		return usageError{"-nowait goes with -v"}
+		return &usageError{"-nowait goes with -v"}
 	}
 	addr, err := parseAddr(fs.Arg(0), fs.Arg(1))
 	if err != nil {
-		return usageError{err.Error()}
+		return &usageError{err.Error()}
 	}
 	lines, err := readLines(os.Stdin)
 	if err != nil {

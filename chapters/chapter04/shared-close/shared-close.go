@@ -40,13 +40,14 @@ const ioTimeout = 5 * time.Second
 // usageError marks bad command-line input; main exits 2 for it.
 type usageError struct{ msg string }
 
-func (e usageError) Error() string { return e.msg }
+func (e *usageError) Error() string { return e.msg }
 
 func main() {
 	if err := run(os.Args[1:]); err != nil {
 		fmt.Fprintf(os.Stderr, "shared-close: error: %v\n", err)
-		var ue usageError
-		if errors.As(err, &ue) {
+		// A pointer type assertion, not errors.As: only this form
+		// works on interpreted types under yaegi.
+		if _, ok := err.(*usageError); ok {
 			fmt.Fprintln(os.Stderr, "usage: shared-close")
 			os.Exit(2)
 		}
@@ -59,7 +60,7 @@ func run(args []string) error {
 		return child(args[1])
 	}
 	if len(args) != 0 {
-		return usageError{"want no arguments"}
+		return &usageError{"want no arguments"}
 	}
 	lfd, port, err := listen()
 	if err != nil {
@@ -255,7 +256,7 @@ func child(how string) error {
 		}
 		fmt.Println("child:  shutdown(3, SHUT_RDWR): ok")
 	default:
-		return usageError{"child wants close or shutdown"}
+		return &usageError{"child wants close or shutdown"}
 	}
 	return nil
 }
