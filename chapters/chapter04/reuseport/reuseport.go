@@ -298,6 +298,7 @@ func tryBind(port int, o opts) error {
 	return err
 }
 
+// region timewait
 // timeWait is the source's netstat walk-through, live.
 func timeWait() error {
 	fmt.Println("== timewait: the server closes first, then restarts ==")
@@ -336,6 +337,8 @@ func timeWait() error {
 	}
 	return nil
 }
+
+// endregion timewait
 
 // reuseAddr shows the fix, its limits, and the rule behind it: Linux
 // lets a bind share the port with a TIME_WAIT socket only if the new
@@ -389,6 +392,7 @@ func reuseAddr() error {
 	return nil
 }
 
+// region golisten
 // goListen shows that net.Listen never meets the failure: since Go 1.0
 // it sets SO_REUSEADDR on every listener (setDefaultListenerSockopts in
 // src/net/sockopt_linux.go), before the Control hook and before bind.
@@ -467,6 +471,8 @@ func goListen() error {
 	return nil
 }
 
+// endregion golisten
+
 // reuseAddrOf reads SO_REUSEADDR back from a listener's socket.
 func reuseAddrOf(ln net.Listener) (int, error) {
 	tl, ok := ln.(*net.TCPListener)
@@ -489,6 +495,7 @@ func reuseAddrOf(ln net.Listener) (int, error) {
 	return v, os.NewSyscallError("getsockopt", gerr)
 }
 
+// region spread
 // spread binds k listeners to one port with SO_REUSEPORT, opens n
 // connections and counts how many each listener accepts. The kernel
 // picks the listener by a hash of the connection's addresses, so the
@@ -548,6 +555,8 @@ func spread(k, n int) error {
 	fmt.Printf("every listener accepted at least one: %v\n", every)
 	return nil
 }
+
+// endregion spread
 
 // acceptAll accepts without blocking from every listener until n
 // connections are in, polling for at most two seconds: a connection
