@@ -138,3 +138,11 @@ func Example_parseAddr() {
 	fmt.Println(a, err)
 	// Output: 127.0.0.1:8080 <nil>
 }
+
+func TestRunUsage(t *testing.T) {
+	for _, args := range [][]string{{"closing-first"}, {"a", "b"}} {
+		if _, ok := run(args).(*usageError); !ok {
+			t.Errorf("run(%q): want a usage error", args)
+		}
+	}
+}
