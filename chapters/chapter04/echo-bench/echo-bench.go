@@ -557,7 +557,11 @@ type cell struct {
 	Result    result  `json:"result"`
 	ServerCPU float64 `json:"server_cpu_seconds"`
 	Wall      float64 `json:"wall_seconds"`
-	Err       string  `json:"error,omitempty"`
+	// RoundMin and RoundMax are the lowest and highest rates of all
+	// rounds: how much the machine's noise moved this figure.
+	RoundMin float64 `json:"round_min_per_sec"`
+	RoundMax float64 `json:"round_max_per_sec"`
+	Err      string  `json:"error,omitempty"`
 }
 
 // holdResult is the C10K measurement of one server.
@@ -740,7 +744,10 @@ func medianCell(runs []cell) cell {
 	sort.SliceStable(sorted, func(i, j int) bool {
 		return rate(sorted[i]) < rate(sorted[j])
 	})
-	return sorted[len(sorted)/2]
+	m := sorted[len(sorted)/2]
+	m.RoundMin = math.Max(0, rate(sorted[0]))
+	m.RoundMax = math.Max(0, rate(sorted[len(sorted)-1]))
+	return m
 }
 
 func rate(ce cell) float64 {
@@ -1153,17 +1160,17 @@ func loadAvg() string {
 func printReport(w io.Writer, rep report) {
 	fmt.Fprintln(w, rep.Load)
 	fmt.Fprintf(w, "\nround trips (closed loop, every byte checked)\n")
-	fmt.Fprintf(w, "%-12s %5s %5s %10s %8s %8s %8s %4s %4s %6s %6s\n",
-		"server", "size", "conns", "rt/s", "p50µs", "p99µs",
-		"maxµs", "err", "bad", "srv%", "load%")
+	fmt.Fprintf(w, "%-12s %5s %5s %10s %8s %8s %8s %4s %4s %6s %6s"+
+		"  %s\n", "server", "size", "conns", "rt/s", "p50µs", "p99µs",
+		"maxµs", "err", "bad", "srv%", "load%", "rounds")
 	for _, ce := range rep.RR {
 		printCell(w, ce)
 	}
 	fmt.Fprintf(w, "\nconnections (connect, one 64-byte echo, "+
 		"close; 4 workers)\n")
-	fmt.Fprintf(w, "%-12s %5s %5s %10s %8s %8s %8s %4s %4s %6s %6s\n",
-		"server", "size", "conns", "conn/s", "p50µs", "p99µs",
-		"maxµs", "err", "bad", "srv%", "load%")
+	fmt.Fprintf(w, "%-12s %5s %5s %10s %8s %8s %8s %4s %4s %6s %6s"+
+		"  %s\n", "server", "size", "conns", "conn/s", "p50µs", "p99µs",
+		"maxµs", "err", "bad", "srv%", "load%", "rounds")
 	for _, ce := range rep.Conn {
 		printCell(w, ce)
 	}
@@ -1186,9 +1193,22 @@ func printReport(w io.Writer, rep report) {
 		}
 	}
 	fmt.Fprintf(w, "\ntotal: %d errors, %d mismatches\n", errs, bad)
+	fmt.Fprintln(w, "rounds: the lowest and the highest rate of "+
+		"all rounds; the table shows the median round.")
 	fmt.Fprintln(w, "srv% and load%: CPU time of the server (with "+
 		"its children) and of the load generator over the run's "+
 		"wall time; 100 = one core.")
+}
+
+// short formats a rate as 950, 9.5k or 95k.
+func short(v float64) string {
+	switch {
+	case v >= 10000:
+		return fmt.Sprintf("%.0fk", v/1000)
+	case v >= 1000:
+		return fmt.Sprintf("%.1fk", v/1000)
+	}
+	return fmt.Sprintf("%.0f", v)
 }
 
 func printCell(w io.Writer, ce cell) {
@@ -1199,10 +1219,11 @@ func printCell(w io.Writer, ce cell) {
 		return
 	}
 	fmt.Fprintf(w, "%-12s %5d %5d %10.0f %8.0f %8.0f %8.0f "+
-		"%4d %4d %6.0f %6.0f\n",
+		"%4d %4d %6.0f %6.0f  %s-%s\n",
 		ce.Server, r.Size, r.Conns, r.PerSec, r.P50, r.P99, r.Max,
 		r.Errors, r.Mismatches, 100*ce.ServerCPU/ce.Wall,
-		100*r.CPUSeconds/ce.Wall)
+		100*r.CPUSeconds/ce.Wall, short(ce.RoundMin),
+		short(ce.RoundMax))
 }
 
 // chart draws round trips/s against connections, one panel per
