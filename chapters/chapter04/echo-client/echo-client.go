@@ -127,13 +127,15 @@ func dialAndTalk(ip netip.Addr, port int, in *os.File,
 			return nil
 		}
 		if len(line) > 0 {
-			if err := echoLine(fd, []byte(line), buf, out); err != nil {
-				return err
+			sendErr := echoLine(fd, []byte(line), buf, out)
+			if sendErr != nil {
+				return sendErr
 			}
 		}
 		if err == io.EOF {
-			// End of input: a clean end, not a loop that spins
-			// on the same empty read as the source's client.
+			// End of input: a clean end. The source's client
+			// ignores fgets' NULL here, sends nothing and waits
+			// in read for an echo that never comes.
 			return nil
 		}
 		if err != nil {

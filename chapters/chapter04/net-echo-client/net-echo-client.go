@@ -53,7 +53,8 @@ func run(args []string) error {
 	}
 	ip, err := netip.ParseAddr(args[0])
 	if err != nil || ip.Zone() != "" {
-		return &usageError{fmt.Sprintf("invalid ip address %q", args[0])}
+		return &usageError{
+			fmt.Sprintf("invalid ip address %q", args[0])}
 	}
 	port, err := strconv.ParseUint(args[1], 10, 16)
 	if err != nil {
@@ -114,7 +115,8 @@ func dialAndTalk(addr string, in io.Reader, out io.Writer) error {
 					if rcv.total() < sent {
 						return serverGone(err)
 					}
-					gone <- err // seen again by the outer loop
+					// Put it back for the outer loop.
+					gone <- err
 				}
 			}
 		}

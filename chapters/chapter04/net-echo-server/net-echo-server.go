@@ -63,7 +63,8 @@ func run(args []string) error {
 	// lesson wants exactly an IP address and a port, as echo-server.
 	ip, err := netip.ParseAddr(fs.Arg(0))
 	if err != nil || ip.Zone() != "" {
-		return &usageError{fmt.Sprintf("invalid ip address %q", fs.Arg(0))}
+		return &usageError{
+			fmt.Sprintf("invalid ip address %q", fs.Arg(0))}
 	}
 	port, err := strconv.ParseUint(fs.Arg(1), 10, 16)
 	if err != nil {
