@@ -2,8 +2,11 @@ package main
 
 import (
 	"fmt"
+	"net"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 )
 
 func TestPreview(t *testing.T) {
@@ -63,5 +66,52 @@ func TestParseAddr(t *testing.T) {
 			t.Errorf("parseAddr(%q, %q) = %s, want %s",
 				tt.ip, tt.port, got, tt.want)
 		}
+	}
+}
+
+// TestEchoReset has a client reset its connection (SO_LINGER 0) after
+// one message: echo must return the read error, not hang or call it
+// a normal end.
+func TestEchoReset(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		c, err := net.Dial("tcp", ln.Addr().String())
+		if err != nil {
+			return
+		}
+		c.Write([]byte("x"))
+		buf := make([]byte, 1)
+		c.Read(buf) // the echo
+		c.(*net.TCPConn).SetLinger(0)
+		c.Close()
+	}()
+	conn, err := ln.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := conn.(*net.TCPConn).File() // a blocking duplicate
+	conn.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	fd, err := syscall.Dup(int(f.Fd()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- echo(fd) }()
+	select {
+	case err := <-done:
+		if err == nil || !strings.Contains(err.Error(),
+			"read: connection reset by peer") {
+			t.Fatalf("echo returned %v, want a reset", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("echo did not return")
 	}
 }

@@ -2,8 +2,10 @@ package main
 
 import (
 	"fmt"
+	"net"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestPreview(t *testing.T) {
@@ -28,4 +30,41 @@ func TestPreview(t *testing.T) {
 func Example_preview() {
 	fmt.Println(preview([]byte("hi\x00\n")))
 	// Output: "hi\x00\n"
+}
+
+// TestEchoReset has a client reset its connection (SO_LINGER 0) after
+// one message: echo must return the read error, not hang or call it
+// a normal end.
+func TestEchoReset(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		c, err := net.Dial("tcp", ln.Addr().String())
+		if err != nil {
+			return
+		}
+		c.Write([]byte("x"))
+		buf := make([]byte, 1)
+		c.Read(buf) // the echo
+		c.(*net.TCPConn).SetLinger(0)
+		c.Close()
+	}()
+	conn, err := ln.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- echo(conn) }()
+	select {
+	case err := <-done:
+		if err == nil || !strings.Contains(err.Error(),
+			"connection reset by peer") {
+			t.Fatalf("echo returned %v, want a reset", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("echo did not return")
+	}
 }
