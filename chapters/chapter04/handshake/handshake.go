@@ -13,8 +13,8 @@
 //
 // Usage:
 //
-//	handshake [-6] [-merge] [-pcap FILE]
-//	handshake -recorded
+//	handshake [-6] [-merge | -rst] [-pcap FILE]
+//	handshake -recorded [-merge | -rst]
 //	handshake -replay FILE
 //
 // Flags:
@@ -22,11 +22,13 @@
 //	-6         use ::1 instead of 127.0.0.1
 //	-merge     let the server close at once, so its FIN rides with its
 //	           ACK of the client's FIN (three segments instead of four)
+//	-rst       let the server close without reading what the client
+//	           sent: close(2) then sends RST, not FIN
 //	-pcap F    also write the captured frames to F, a pcap file that
 //	           Wireshark and tcpdump open (this is how the recording in
 //	           testdata was made)
 //	-recorded  show the recorded trace even when capturing is allowed
-//	           (with -merge: the recording of a -merge run)
+//	           (with -merge or -rst: the recording of such a run)
 //	-replay F  show the trace in the pcap file F instead of capturing
 package main
 
@@ -47,12 +49,22 @@ import (
 	"github.com/tcpnotebook/tcpnotebook/chapters/chapter04/tcphdr"
 )
 
-// The traces shown when the program cannot capture, recorded from real
-// runs with -pcap (and -merge for the second one).
+// How the server ends the connection.
+type closeMode int
+
 const (
-	recordedName  = "testdata/handshake.pcap"
-	recordedMerge = "testdata/handshake-merge.pcap"
+	closeFour  closeMode = iota // ACK the client's FIN, then send its own
+	closeMerge                  // close at once: FIN rides with the ACK
+	closeRST                    // close with unread data: RST
 )
+
+// recordings are the traces shown when the program cannot capture,
+// recorded from real runs with -pcap, one per close mode.
+var recordings = []string{
+	closeFour:  "testdata/handshake.pcap",
+	closeMerge: "testdata/handshake-merge.pcap",
+	closeRST:   "testdata/handshake-rst.pcap",
+}
 
 // frame is one captured link-layer frame and when it was read.
 type frame struct {
@@ -60,16 +72,17 @@ type frame struct {
 	data []byte
 }
 
-// usageError marks a bad command line: main exits 2 for it.
+// usageError marks a bad command line: main exits 2 for it. run returns
+// it unwrapped, so a pointer type assertion finds it (errors.As, or a
+// value type, does not work on interpreted types under yaegi).
 type usageError struct{ msg string }
 
-func (e usageError) Error() string { return e.msg }
+func (e *usageError) Error() string { return e.msg }
 
 func main() {
 	if err := run(os.Args[1:], os.Stdout); err != nil {
 		fmt.Fprintf(os.Stderr, "handshake: error: %v\n", err)
-		var ue usageError
-		if errors.As(err, &ue) {
+		if _, ok := err.(*usageError); ok {
 			os.Exit(2)
 		}
 		os.Exit(1)
@@ -80,33 +93,43 @@ func run(args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("handshake", flag.ContinueOnError)
 	v6 := fs.Bool("6", false, "use ::1 instead of 127.0.0.1")
 	merge := fs.Bool("merge", false, "let the server close at once")
+	rst := fs.Bool("rst", false, "let the server close without reading")
 	pcapOut := fs.String("pcap", "", "write the captured frames to `file`")
 	recorded := fs.Bool("recorded", false, "show the recorded trace")
 	replay := fs.String("replay", "", "show the trace in pcap `file`")
 	if err := fs.Parse(args); err != nil {
-		return usageError{err.Error()}
+		return &usageError{err.Error()}
 	}
 	if fs.NArg() != 0 {
-		return usageError{"unexpected argument " + fs.Arg(0)}
+		return &usageError{"unexpected argument " + fs.Arg(0)}
+	}
+	mode := closeFour
+	switch {
+	case *merge && *rst:
+		return &usageError{"-merge and -rst exclude each other"}
+	case *merge:
+		mode = closeMerge
+	case *rst:
+		mode = closeRST
 	}
 	if *replay != "" {
-		return showRecorded(out, *replay, false)
+		return showRecorded(out, *replay)
 	}
 	if *recorded {
-		return showRecorded(out, "", *merge)
+		return showRecorded(out, recordings[mode])
 	}
 
 	host := "127.0.0.1"
 	if *v6 {
 		host = "::1"
 	}
-	frames, err := traceConnection(host, *merge)
+	frames, err := traceConnection(host, mode)
 	if errors.Is(err, syscall.EPERM) || errors.Is(err, syscall.EACCES) {
 		// An ordinary user may not open a packet socket. Say why in one
 		// line, then fall back to the recording.
 		fmt.Fprintf(os.Stderr, "handshake: cannot capture without "+
 			"CAP_NET_RAW (%v); showing a recorded trace\n", err)
-		return showRecorded(out, "", *merge)
+		return showRecorded(out, recordings[mode])
 	}
 	if err != nil {
 		return err
@@ -122,7 +145,7 @@ func run(args []string, out io.Writer) error {
 
 // traceConnection runs a small client and server on host while a
 // goroutine captures, and returns the frames of their connection.
-func traceConnection(host string, merge bool) ([]frame, error) {
+func traceConnection(host string, mode closeMode) ([]frame, error) {
 	// The listener comes first: its port is what the capture filters
 	// on. No segment moves before the client connects.
 	ln, err := net.Listen("tcp", net.JoinHostPort(host, "0"))
@@ -137,7 +160,8 @@ func traceConnection(host string, merge bool) ([]frame, error) {
 	}
 	defer syscall.Close(sock)
 
-	// The capture runs until both FINs are acknowledged, or 5 s.
+	// The capture runs until both FINs are acknowledged, or an RST
+	// goes by, or 5 s have passed.
 	acked := make(chan struct{}) // the server has ACKed the client's FIN
 	captured := make(chan []frame, 1)
 	capErr := make(chan error, 1)
@@ -148,9 +172,9 @@ func traceConnection(host string, merge bool) ([]frame, error) {
 	}()
 
 	srvErr := make(chan error, 1)
-	go func() { srvErr <- serve(ln, acked, merge) }()
+	go func() { srvErr <- serve(ln, acked, mode) }()
 
-	if err := client(ln.Addr().String()); err != nil {
+	if err := client(ln.Addr().String(), mode); err != nil {
 		return nil, err
 	}
 	if err := <-srvErr; err != nil {
@@ -161,34 +185,73 @@ func traceConnection(host string, merge bool) ([]frame, error) {
 }
 
 // client connects, sends "ping\n", reads the reply and closes first.
-func client(addr string) error {
+// Against a server that resets the connection, the read must fail.
+func client(addr string, mode closeMode) error {
 	// connect(2) returns once the three-way handshake is done.
 	c, err := net.Dial("tcp", addr)
 	if err != nil {
 		return err
 	}
 	defer c.Close()
+	// Every wait below ends with an error after 5 s rather than hang.
+	if err := c.SetDeadline(time.Now().Add(5 * time.Second)); err != nil {
+		return err
+	}
 	if _, err := c.Write([]byte("ping\n")); err != nil {
 		return err
 	}
 	buf := make([]byte, 5)
-	if _, err := io.ReadFull(c, buf); err != nil {
+	_, err = io.ReadFull(c, buf)
+	if mode == closeRST {
+		if !errors.Is(err, syscall.ECONNRESET) {
+			return fmt.Errorf("client read: %v, want a reset", err)
+		}
+		return nil
+	}
+	if err != nil {
 		return fmt.Errorf("client read: %w", err)
 	}
 	// close(2) sends the first FIN: the client is the active closer.
 	return c.Close()
 }
 
-// serve accepts one connection, answers "pong\n", and closes after the
-// client has. Unless merge is set, it first makes sure its ACK of the
-// client's FIN is on the wire, so that its own FIN is a segment of its
-// own: the four-segment close of the textbooks.
-func serve(ln net.Listener, acked <-chan struct{}, merge bool) error {
+// serve accepts one connection and, in the default mode, answers
+// "pong\n" and closes after the client has, first making sure its ACK
+// of the client's FIN is on the wire, so that its own FIN is a segment
+// of its own: the four-segment close of the textbooks.
+func serve(ln net.Listener, acked <-chan struct{}, mode closeMode) error {
 	c, err := ln.Accept()
 	if err != nil {
 		return err
 	}
 	defer c.Close()
+	if err := c.SetDeadline(time.Now().Add(5 * time.Second)); err != nil {
+		return err
+	}
+	rc, err := c.(*net.TCPConn).SyscallConn()
+	if err != nil {
+		return err
+	}
+	if mode == closeRST {
+		// Wait until "ping\n" has arrived, without reading it: peek
+		// at the queue (MSG_PEEK leaves the bytes there), and while it
+		// is empty (EAGAIN) let the runtime wait for readability.
+		peek := make([]byte, 1)
+		var perr error
+		err := rc.Read(func(fd uintptr) bool {
+			_, _, perr = syscall.Recvfrom(int(fd), peek,
+				syscall.MSG_PEEK|syscall.MSG_DONTWAIT)
+			return perr != syscall.EAGAIN
+		})
+		if err != nil {
+			return err
+		}
+		if perr != nil {
+			return os.NewSyscallError("recvfrom", perr)
+		}
+		// close(2) on a socket with unread data sends RST (RFC 2525).
+		return c.Close()
+	}
 	buf := make([]byte, 64)
 	if _, err := io.ReadFull(c, buf[:5]); err != nil {
 		return fmt.Errorf("server read: %w", err)
@@ -200,15 +263,11 @@ func serve(ln net.Listener, acked <-chan struct{}, merge bool) error {
 	if n, err := c.Read(buf); err != io.EOF {
 		return fmt.Errorf("server: want EOF, got %d bytes, %v", n, err)
 	}
-	if merge {
+	if mode == closeMerge {
 		return c.Close()
 	}
 	// The kernel delays the ACK of a FIN, hoping to merge it with data
 	// or with our own FIN. TCP_QUICKACK asks it to send the ACK now.
-	rc, err := c.(*net.TCPConn).SyscallConn()
-	if err != nil {
-		return err
-	}
 	var serr error
 	err = rc.Control(func(fd uintptr) {
 		serr = syscall.SetsockoptInt(int(fd), syscall.IPPROTO_TCP,
@@ -230,8 +289,9 @@ func serve(ln net.Listener, acked <-chan struct{}, merge bool) error {
 }
 
 // capture reads frames from the packet socket until the connection to
-// port has closed in both directions, or until the deadline. It closes
-// acked when the server's ACK of the client's FIN goes by.
+// port has closed in both directions or been reset, or until the
+// deadline. It closes acked when the server's ACK of the client's FIN
+// goes by.
 func capture(sock int, port uint16, acked chan struct{},
 	deadline time.Time) ([]frame, error) {
 	var frames []frame
@@ -287,7 +347,7 @@ func capture(sock int, port uint16, acked chan struct{},
 			ackedClosed = true
 			close(acked)
 		}
-		if finAcked[0] && finAcked[1] {
+		if finAcked[0] && finAcked[1] || h.Flags&tcphdr.RST != 0 {
 			return frames, nil
 		}
 	}
@@ -447,26 +507,21 @@ func (t *trace) ladder(out io.Writer) {
 	}
 }
 
-// showRecorded prints a trace read from a pcap file: name, or one of the
-// recordings in testdata when name is empty.
-func showRecorded(out io.Writer, name string, merge bool) error {
-	shown := name
-	if name == "" {
-		shown = recordedName
-		if merge {
-			shown = recordedMerge
-		}
-		path, err := findRecorded(shown)
-		if err != nil {
+// showRecorded prints a trace read from a pcap file: name itself when
+// it exists, else a recording in testdata found by findRecorded.
+func showRecorded(out io.Writer, name string) error {
+	path := name
+	if _, err := os.Stat(name); err != nil && strings.HasPrefix(name,
+		"testdata/") {
+		if path, err = findRecorded(name); err != nil {
 			return err
 		}
-		name = path
 	}
-	frames, err := readPcap(name)
+	frames, err := readPcap(path)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "trace: recorded (%s), not captured now\n", shown)
+	fmt.Fprintf(out, "trace: recorded (%s), not captured now\n", name)
 	return render(out, frames)
 }
 

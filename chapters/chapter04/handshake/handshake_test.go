@@ -2,7 +2,7 @@ package main
 
 import (
 	"bytes"
-	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -105,8 +105,8 @@ func TestRecordings(t *testing.T) {
 		file  string
 		close string // flags of the segments after the data
 	}{
-		{recordedName, "ACK FIN,ACK ACK FIN,ACK ACK"},
-		{recordedMerge, "ACK FIN,ACK FIN,ACK ACK"},
+		{recordings[closeFour], "ACK FIN,ACK ACK FIN,ACK ACK"},
+		{recordings[closeMerge], "ACK FIN,ACK FIN,ACK ACK"},
 	}
 	for _, tt := range tests {
 		frames, err := readPcap(tt.file)
@@ -126,7 +126,7 @@ func TestLive(t *testing.T) {
 		t.Skip("needs CAP_NET_RAW to open an AF_PACKET socket")
 	}
 	for _, host := range []string{"127.0.0.1", "::1"} {
-		frames, err := traceConnection(host, false)
+		frames, err := traceConnection(host, closeFour)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -147,15 +147,63 @@ func TestLiveMerge(t *testing.T) {
 	if !canCapture() {
 		t.Skip("needs CAP_NET_RAW to open an AF_PACKET socket")
 	}
-	frames, err := traceConnection("127.0.0.1", true)
+	frames, err := traceConnection("127.0.0.1", closeMerge)
 	if err != nil {
 		t.Fatal(err)
 	}
 	checkTrace(t, frames)
 }
 
+// checkReset asserts the trace of the -rst mode: the handshake, the
+// client's data and its ACK, then the server's RST and nothing else.
+func checkReset(t *testing.T, frames []frame) {
+	t.Helper()
+	segs, err := decodeAll(frames)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, err := newTrace(segs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, s := range segs {
+		r := tr.row(s)
+		dir := "S>C"
+		if r.toServer {
+			dir = "C>S"
+		}
+		got = append(got, fmt.Sprintf("%s %s %d/%d/%d", dir, r.flags,
+			r.seq, r.ack, r.length))
+	}
+	want := []string{
+		"C>S SYN 0/0/0", "S>C SYN,ACK 0/1/0", "C>S ACK 1/1/0",
+		"C>S PSH,ACK 1/1/5", "S>C ACK 1/6/0", "S>C RST,ACK 1/6/0",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("reset trace:\n%s\nwant:\n%s", strings.Join(got, "\n"),
+			strings.Join(want, "\n"))
+	}
+}
+
+func TestReset(t *testing.T) {
+	frames, err := readPcap(recordings[closeRST])
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkReset(t, frames)
+	if !canCapture() {
+		t.Skip("live part needs CAP_NET_RAW to open an AF_PACKET socket")
+	}
+	frames, err = traceConnection("127.0.0.1", closeRST)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkReset(t, frames)
+}
+
 func TestPcapRoundTrip(t *testing.T) {
-	frames, err := readPcap(recordedName)
+	frames, err := readPcap(recordings[closeFour])
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -163,7 +211,7 @@ func TestPcapRoundTrip(t *testing.T) {
 	if err := writePcap(name, frames); err != nil {
 		t.Fatal(err)
 	}
-	a, _ := os.ReadFile(recordedName)
+	a, _ := os.ReadFile(recordings[closeFour])
 	b, _ := os.ReadFile(name)
 	if !bytes.Equal(a, b) {
 		t.Errorf("rewritten pcap differs (%d vs %d bytes)", len(a), len(b))
@@ -212,11 +260,11 @@ func TestWithoutCapNetRaw(t *testing.T) {
 }
 
 func TestUsage(t *testing.T) {
-	for _, args := range [][]string{{"extra"}, {"-nosuchflag"}} {
+	for _, args := range [][]string{{"extra"}, {"-nosuchflag"},
+		{"-merge", "-rst"}} {
 		var out bytes.Buffer
 		err := run(args, &out)
-		var ue usageError
-		if !errors.As(err, &ue) {
+		if _, ok := err.(*usageError); !ok {
 			t.Errorf("run(%q) = %v, want a usage error", args, err)
 		}
 	}

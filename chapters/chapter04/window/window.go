@@ -31,16 +31,17 @@ import (
 	"github.com/tcpnotebook/tcpnotebook/chapters/chapter04/tcphdr"
 )
 
-// usageError marks a bad command line: main exits 2 for it.
+// usageError marks a bad command line: main exits 2 for it. run returns
+// it unwrapped, so a pointer type assertion finds it (errors.As, or a
+// value type, does not work on interpreted types under yaegi).
 type usageError struct{ msg string }
 
-func (e usageError) Error() string { return e.msg }
+func (e *usageError) Error() string { return e.msg }
 
 func main() {
 	if err := run(os.Args[1:], os.Stdout); err != nil {
 		fmt.Fprintf(os.Stderr, "window: error: %v\n", err)
-		var ue usageError
-		if errors.As(err, &ue) {
+		if _, ok := err.(*usageError); ok {
 			os.Exit(2)
 		}
 		os.Exit(1)
@@ -54,13 +55,13 @@ func run(args []string, out io.Writer) error {
 	chunk := fs.Int("chunk", 1024, "size of each write, in `bytes`")
 	trace := fs.Bool("trace", false, "capture the source's example on lo")
 	if err := fs.Parse(args); err != nil {
-		return usageError{err.Error()}
+		return &usageError{err.Error()}
 	}
 	if fs.NArg() != 0 {
-		return usageError{"unexpected argument " + fs.Arg(0)}
+		return &usageError{"unexpected argument " + fs.Arg(0)}
 	}
 	if *rcvbuf < 1 || *sndbuf < 1 || *chunk < 1 || *chunk > 1<<20 {
-		return usageError{"-rcvbuf, -sndbuf and -chunk must be positive " +
+		return &usageError{"-rcvbuf, -sndbuf and -chunk must be positive " +
 			"(-chunk at most 1048576)"}
 	}
 	if *trace {
