@@ -154,7 +154,7 @@ func serve(ip netip.Addr, port, clients int) error {
 		// Step 4: accept(2). C: cfd = accept(lfd, &caddr, &len)
 		// It blocks until a client has connected, then returns a
 		// new descriptor for that one connection.
-		cfd, peer, err := syscall.Accept(lfd)
+		cfd, peer, err := acceptOne(lfd)
 		if err != nil {
 			return os.NewSyscallError("accept", err)
 		}
@@ -178,6 +178,19 @@ func serve(ip netip.Addr, port, clients int) error {
 		}
 	}
 	return nil
+}
+
+// acceptOne is accept(2), tried again when a signal interrupted it
+// (EINTR) or when the connection was reset while it waited in the
+// queue (ECONNABORTED): neither is a reason to stop the server.
+func acceptOne(lfd int) (int, syscall.Sockaddr, error) {
+	for {
+		cfd, peer, err := syscall.Accept(lfd)
+		if err == syscall.EINTR || err == syscall.ECONNABORTED {
+			continue
+		}
+		return cfd, peer, err
+	}
 }
 
 // echo serves one connection and closes it.
