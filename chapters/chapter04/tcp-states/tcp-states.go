@@ -8,11 +8,12 @@
 //
 // The scenarios are:
 //
+//	syn-sent       a full accept queue leaves a client in SYN_SENT
 //	client-first   the client closes first (the default)
 //	server-first   the server closes first and keeps TIME_WAIT
 //	full-buffers   full buffers hold the FIN back: FIN_WAIT_1, LAST_ACK
 //	simultaneous   both ends close before either FIN arrives: CLOSING
-//	all            all four, one after the other
+//	all            all five, one after the other
 //
 // Ports and timers change from run to run; the program names the ends
 // "client" and "server" instead of printing their ports.
@@ -48,7 +49,8 @@ type usageError struct{ msg string }
 func (e *usageError) Error() string { return e.msg }
 
 var scenarios = []string{
-	"client-first", "server-first", "full-buffers", "simultaneous",
+	"syn-sent", "client-first", "server-first", "full-buffers",
+	"simultaneous",
 }
 
 func run(args []string) error {
@@ -76,6 +78,8 @@ func run(args []string) error {
 
 func play(name string) error {
 	switch name {
+	case "syn-sent":
+		return synSent()
 	case "client-first":
 		return closeFirst(name, "client")
 	case "server-first":
@@ -400,6 +404,86 @@ func closeFd(fd *int) error {
 
 // closeFirst plays the common path: one end closes, the other reads
 // end of file and closes too. Whoever closes first ends in TIME_WAIT.
+// region syn-sent
+// synSent shows a connection before it exists. On loopback the whole
+// handshake happens inside connect(2), so SYN_SENT is over before we
+// can look, unless the SYN gets no answer. Linux drops a SYN when the
+// listener's accept queue is full, and that queue holds backlog+1
+// connections: with listen(fd, 1), the third client waits.
+func synSent() error {
+	fmt.Println("== syn-sent: a full accept queue leaves the SYN unanswered ==")
+	// C: socket(), bind() to 127.0.0.1:0, listen(lfd, 1)
+	lfd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM, 0)
+	if err != nil {
+		return os.NewSyscallError("socket", err)
+	}
+	defer syscall.Close(lfd)
+	loop := &syscall.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}
+	if err := syscall.Bind(lfd, loop); err != nil {
+		return os.NewSyscallError("bind", err)
+	}
+	if err := syscall.Listen(lfd, 1); err != nil {
+		return os.NewSyscallError("listen", err)
+	}
+	sa, err := syscall.Getsockname(lfd)
+	if err != nil {
+		return os.NewSyscallError("getsockname", err)
+	}
+	port := sa.(*syscall.SockaddrInet4).Port
+	srv := fmt.Sprintf("127.0.0.1:%d", port)
+	t, err := kernelTable(port)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("%-25s listener %s\n", "listen(lfd, 1)",
+		lookup(t, end{"listener", srv, "0.0.0.0:0"}).state)
+
+	// Nobody calls accept(2): each connection stays in the queue.
+	var fds []int
+	defer func() {
+		for _, fd := range fds {
+			syscall.Close(fd)
+		}
+	}()
+	for i := 1; i <= 3; i++ {
+		fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM, 0)
+		if err != nil {
+			return os.NewSyscallError("socket", err)
+		}
+		fds = append(fds, fd)
+		// A non-blocking connect(2) returns EINPROGRESS at once
+		// when the handshake is not complete yet.
+		if err := syscall.SetNonblock(fd, true); err != nil {
+			return os.NewSyscallError("fcntl", err)
+		}
+		err = syscall.Connect(fd, sa)
+		if err != nil && err != syscall.EINPROGRESS {
+			return os.NewSyscallError("connect", err)
+		}
+		local, err := syscall.Getsockname(fd)
+		if err != nil {
+			return os.NewSyscallError("getsockname", err)
+		}
+		cli := fmt.Sprintf("127.0.0.1:%d",
+			local.(*syscall.SockaddrInet4).Port)
+		// The server's end exists, in the queue, once the handshake
+		// is done; its state is ESTABLISHED before any accept(2).
+		want, wantS := "ESTABLISHED", "ESTABLISHED"
+		if i == 3 {
+			want, wantS = "SYN_SENT", "-"
+		}
+		err = show(fmt.Sprintf("client %d connect()", i),
+			end{"client", cli, srv}, end{"server", srv, cli},
+			want, wantS)
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// endregion syn-sent
+
 // region close-first
 func closeFirst(name, first string) error {
 	fmt.Printf("== %s: the %s closes first ==\n", name, first)
