@@ -38,6 +38,8 @@ const sysAccept4 = 288
 // waitLimit bounds every wait of this program.
 const waitLimit = 5 * time.Second
 
+const usage = "usage: accept-eintr"
+
 // usageError marks bad command-line input; main exits 2 for it.
 type usageError struct{ msg string }
 
@@ -49,7 +51,6 @@ func main() {
 		// A pointer type assertion, not errors.As: only this form
 		// works on interpreted types under yaegi.
 		if _, ok := err.(*usageError); ok {
-			fmt.Fprintln(os.Stderr, "usage: accept-eintr")
 			os.Exit(2)
 		}
 		os.Exit(1)
@@ -57,6 +58,10 @@ func main() {
 }
 
 func run(args []string) error {
+	if len(args) == 1 && (args[0] == "-h" || args[0] == "-help") {
+		fmt.Println(usage)
+		return nil
+	}
 	if len(args) != 0 {
 		return &usageError{"want no arguments"}
 	}

@@ -36,6 +36,8 @@ const content = "hello..."
 // is descriptor 3 in the child (0, 1 and 2 are the standard streams).
 const inheritedFD = 3
 
+const usage = "usage: fork-fd [file]"
+
 // usageError marks bad command-line input; main exits 2 for it.
 type usageError struct{ msg string }
 
@@ -47,7 +49,6 @@ func main() {
 		// A pointer type assertion, not errors.As: only this form
 		// works on interpreted types under yaegi.
 		if _, ok := err.(*usageError); ok {
-			fmt.Fprintln(os.Stderr, "usage: fork-fd [file]")
 			os.Exit(2)
 		}
 		os.Exit(1)
@@ -55,6 +56,10 @@ func main() {
 }
 
 func run(args []string) error {
+	if len(args) == 1 && (args[0] == "-h" || args[0] == "-help") {
+		fmt.Println(usage)
+		return nil
+	}
 	if len(args) >= 1 && args[0] == "child" {
 		return child(args[1:])
 	}

@@ -23,6 +23,7 @@ import (
 	"bufio"
 	"flag"
 	"fmt"
+	"io"
 	"net"
 	"net/netip"
 	"os"
@@ -47,6 +48,8 @@ const backlog = 1024
 // becomes descriptor 3 (after standard input, output and error).
 const connFD = 3
 
+const usage = "usage: mp-server [-n N] [-q] [-leak] <ip> <port>"
+
 // usageError marks bad command-line input; main exits 2 for it.
 type usageError struct{ msg string }
 
@@ -58,8 +61,6 @@ func main() {
 		// A pointer type assertion, not errors.As: only this form
 		// works on interpreted types under yaegi.
 		if _, ok := err.(*usageError); ok {
-			fmt.Fprintln(os.Stderr,
-				"usage: mp-server [-n N] [-q] [-leak] <ip> <port>")
 			os.Exit(2)
 		}
 		os.Exit(1)
@@ -72,11 +73,16 @@ func run(args []string) error {
 		return child(args[1])
 	}
 	fs := flag.NewFlagSet("mp-server", flag.ContinueOnError)
-	fs.SetOutput(os.Stderr)
+	// Errors are reported once, by main, so the flag package stays
+	// quiet.
+	fs.SetOutput(io.Discard)
 	n := fs.Int("n", 0, "exit after `N` clients are done (0: never)")
 	leak := fs.Bool("leak", false, "keep the parent's copy (the bug)")
 	quiet := fs.Bool("q", false, "log only the summary")
-	if err := fs.Parse(args); err != nil {
+	if err := fs.Parse(args); err == flag.ErrHelp {
+		fmt.Println(usage)
+		return nil
+	} else if err != nil {
 		return &usageError{err.Error()}
 	}
 	if fs.NArg() != 2 {

@@ -34,6 +34,8 @@ import (
 // bufSize is the size of the read buffer, as in the source (1024).
 const bufSize = 1024
 
+const usage = "usage: mt-server [-n N] [-q] [-max M] <ip> <port>"
+
 // usageError marks bad command-line input; main exits 2 for it.
 type usageError struct{ msg string }
 
@@ -45,8 +47,6 @@ func main() {
 		// A pointer type assertion, not errors.As: only this form
 		// works on interpreted types under yaegi.
 		if _, ok := err.(*usageError); ok {
-			fmt.Fprintln(os.Stderr,
-				"usage: mt-server [-n N] [-q] [-max M] <ip> <port>")
 			os.Exit(2)
 		}
 		os.Exit(1)
@@ -55,11 +55,16 @@ func main() {
 
 func run(args []string) error {
 	fs := flag.NewFlagSet("mt-server", flag.ContinueOnError)
-	fs.SetOutput(os.Stderr)
+	// Errors are reported once, by main, so the flag package stays
+	// quiet.
+	fs.SetOutput(io.Discard)
 	n := fs.Int("n", 0, "exit after `N` clients are done (0: never)")
 	maxOpen := fs.Int("max", 0, "refuse clients beyond `M` open ones")
 	quiet := fs.Bool("q", false, "log only the summary")
-	if err := fs.Parse(args); err != nil {
+	if err := fs.Parse(args); err == flag.ErrHelp {
+		fmt.Println(usage)
+		return nil
+	} else if err != nil {
 		return &usageError{err.Error()}
 	}
 	if fs.NArg() != 2 {

@@ -40,6 +40,9 @@ const maxConns = 20000
 // ioTimeout bounds every connection; nothing here may hang forever.
 const ioTimeout = 20 * time.Second
 
+const usage = "usage: multi-client [-c N] " +
+	"[-seq | -v [-nowait] | -reset] <ip> <port>"
+
 // usageError marks bad command-line input; main exits 2 for it.
 type usageError struct{ msg string }
 
@@ -51,8 +54,6 @@ func main() {
 		// A pointer type assertion, not errors.As: only this form
 		// works on interpreted types under yaegi.
 		if _, ok := err.(*usageError); ok {
-			fmt.Fprintln(os.Stderr, "usage: multi-client "+
-				"[-c N] [-seq | -v [-nowait] | -reset] <ip> <port>")
 			os.Exit(2)
 		}
 		os.Exit(1)
@@ -61,14 +62,19 @@ func main() {
 
 func run(args []string) error {
 	fs := flag.NewFlagSet("multi-client", flag.ContinueOnError)
-	fs.SetOutput(os.Stderr)
+	// Errors are reported once, by main, so the flag package stays
+	// quiet.
+	fs.SetOutput(io.Discard)
 	n := fs.Int("c", 1, "open `N` connections")
 	seq := fs.Bool("seq", false, "one connection after another")
 	verbose := fs.Bool("v", false, "print a transcript (lockstep)")
 	reset := fs.Bool("reset", false, "send half a line, then reset")
 	nowait := fs.Bool("nowait", false, "-v: do not wait for the "+
 		"server's end of stream")
-	if err := fs.Parse(args); err != nil {
+	if err := fs.Parse(args); err == flag.ErrHelp {
+		fmt.Println(usage)
+		return nil
+	} else if err != nil {
 		return &usageError{err.Error()}
 	}
 	if fs.NArg() != 2 {

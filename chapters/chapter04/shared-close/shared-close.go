@@ -37,6 +37,8 @@ const sharedFD = 3
 // ioTimeout bounds every wait of the client.
 const ioTimeout = 5 * time.Second
 
+const usage = "usage: shared-close"
+
 // usageError marks bad command-line input; main exits 2 for it.
 type usageError struct{ msg string }
 
@@ -48,7 +50,6 @@ func main() {
 		// A pointer type assertion, not errors.As: only this form
 		// works on interpreted types under yaegi.
 		if _, ok := err.(*usageError); ok {
-			fmt.Fprintln(os.Stderr, "usage: shared-close")
 			os.Exit(2)
 		}
 		os.Exit(1)
@@ -56,6 +57,10 @@ func main() {
 }
 
 func run(args []string) error {
+	if len(args) == 1 && (args[0] == "-h" || args[0] == "-help") {
+		fmt.Println(usage)
+		return nil
+	}
 	if len(args) == 2 && args[0] == "child" {
 		return child(args[1])
 	}
