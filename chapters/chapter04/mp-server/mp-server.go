@@ -11,8 +11,9 @@
 // kernel for any free port. The first line of standard output is
 // "listening on <ip>:<port>". The server exits after N clients are
 // done (0, the default: never); SIGINT or SIGTERM stop it, children
-// included. -q logs only the summary. -leak keeps the parent's copy of each connected socket
-// open, as the source does, to show the sockets left in CLOSE_WAIT.
+// included. -q logs only the summary. -leak keeps the parent's copy of
+// each connected socket open, as the source does, to show the sockets
+// left in CLOSE_WAIT.
 // Bad arguments exit with status 2.
 //
 // Go has no fork(2), so the child is this same program started again
