@@ -295,11 +295,11 @@ func (p *pair) close() {
 	}
 }
 
-// waitFor polls the kernel's table, at most two seconds, until ok says
+// waitFor polls the kernel's table, at most five seconds, until ok says
 // yes, and returns the rows of both ends. Changes made by the peer's
 // kernel can lag a moment behind the call that caused them.
 func (p *pair) waitFor(ok func(c, s entry) bool) (entry, entry, error) {
-	deadline := time.Now().Add(2 * time.Second)
+	deadline := time.Now().Add(5 * time.Second)
 	for {
 		t, err := kernelTable(portOf(p.s.local))
 		if err != nil {

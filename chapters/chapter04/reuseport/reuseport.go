@@ -559,7 +559,7 @@ func spread(k, n int) error {
 // endregion spread
 
 // acceptAll accepts without blocking from every listener until n
-// connections are in, polling for at most two seconds: a connection
+// connections are in, polling for at most five seconds: a connection
 // reaches its listener's queue when the handshake's last ACK is
 // processed, which may be a moment after connect(2) returned.
 func acceptAll(fds []int, n int) ([]int, error) {
@@ -570,7 +570,7 @@ func acceptAll(fds []int, n int) ([]int, error) {
 		}
 	}
 	total := 0
-	deadline := time.Now().Add(2 * time.Second)
+	deadline := time.Now().Add(5 * time.Second)
 	for total < n {
 		got := false
 		for i, fd := range fds {
@@ -598,10 +598,10 @@ func acceptAll(fds []int, n int) ([]int, error) {
 	return counts, nil
 }
 
-// waitState polls the kernel, at most two seconds, until the socket
+// waitState polls the kernel, at most five seconds, until the socket
 // local->remote is in state want.
 func waitState(local, remote, want string) error {
-	deadline := time.Now().Add(2 * time.Second)
+	deadline := time.Now().Add(5 * time.Second)
 	for {
 		t, err := kernelTable(portOf(local))
 		if err != nil {

@@ -250,7 +250,7 @@ func lookup(t []entry, e end) entry {
 }
 
 // region show
-// show polls the kernel (at most two seconds) until both ends are in
+// show polls the kernel (at most five seconds) until both ends are in
 // the states a step should lead to, then prints a line. The changes
 // happen in the kernel, not in our program, so they may lag the call
 // that caused them by a moment: we wait for them, we never sleep
@@ -258,7 +258,7 @@ func lookup(t []entry, e end) entry {
 func show(step string, c, s end, wantC, wantS string) error {
 	start := time.Now()
 	var ec, es entry
-	deadline := start.Add(2 * time.Second)
+	deadline := start.Add(5 * time.Second)
 	for {
 		t, err := kernelTable(portOf(s.local))
 		if err != nil {
@@ -558,7 +558,7 @@ func fill(fd int, e end) (int, error) {
 	defer syscall.SetNonblock(fd, false)
 	chunk := make([]byte, 4096)
 	total := 0
-	deadline := time.Now().Add(2 * time.Second)
+	deadline := time.Now().Add(5 * time.Second)
 	for {
 		n, err := syscall.Write(fd, chunk)
 		if n > 0 {
