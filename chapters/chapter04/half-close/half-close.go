@@ -246,15 +246,18 @@ type pair struct {
 // socket, bind, listen, connect, accept. The listener is closed at
 // once; the connection does not need it.
 func connect() (*pair, error) {
+	// C: lfd = socket(AF_INET, SOCK_STREAM, 0)
 	lfd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM, 0)
 	if err != nil {
 		return nil, os.NewSyscallError("socket", err)
 	}
 	defer syscall.Close(lfd)
+	// C: bind(lfd, (struct sockaddr *)&addr, sizeof addr), port 0
 	loop := &syscall.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}
 	if err := syscall.Bind(lfd, loop); err != nil {
 		return nil, os.NewSyscallError("bind", err)
 	}
+	// C: listen(lfd, 1)
 	if err := syscall.Listen(lfd, 1); err != nil {
 		return nil, os.NewSyscallError("listen", err)
 	}
@@ -266,10 +269,12 @@ func connect() (*pair, error) {
 	if err != nil {
 		return nil, os.NewSyscallError("socket", err)
 	}
+	// C: connect(cfd, (struct sockaddr *)&addr, sizeof addr)
 	if err := syscall.Connect(cfd, sa); err != nil {
 		syscall.Close(cfd)
 		return nil, os.NewSyscallError("connect", err)
 	}
+	// C: sfd = accept(lfd, (struct sockaddr *)&caddr, &len)
 	sfd, _, err := syscall.Accept(lfd)
 	if err != nil {
 		syscall.Close(cfd)
