@@ -181,7 +181,10 @@ func traceConnection(host string, mode closeMode) ([]frame, error) {
 		return nil, err
 	}
 	frames := <-captured
-	return frames, <-capErr
+	// Two statements, not "return frames, <-capErr": yaegi v0.16.1
+	// panics on a receive inside a multi-value return.
+	err = <-capErr
+	return frames, err
 }
 
 // client connects, sends "ping\n", reads the reply and closes first.
@@ -232,6 +235,7 @@ func serve(ln net.Listener, acked <-chan struct{}, mode closeMode) error {
 	if err != nil {
 		return err
 	}
+	// region rst
 	if mode == closeRST {
 		// Wait until "ping\n" has arrived, without reading it: peek
 		// at the queue (MSG_PEEK leaves the bytes there), and while it
@@ -252,6 +256,7 @@ func serve(ln net.Listener, acked <-chan struct{}, mode closeMode) error {
 		// close(2) on a socket with unread data sends RST (RFC 2525).
 		return c.Close()
 	}
+	// endregion rst
 	buf := make([]byte, 64)
 	if _, err := io.ReadFull(c, buf[:5]); err != nil {
 		return fmt.Errorf("server read: %w", err)
@@ -263,6 +268,7 @@ func serve(ln net.Listener, acked <-chan struct{}, mode closeMode) error {
 	if n, err := c.Read(buf); err != io.EOF {
 		return fmt.Errorf("server: want EOF, got %d bytes, %v", n, err)
 	}
+	// region close
 	if mode == closeMerge {
 		return c.Close()
 	}
@@ -288,6 +294,8 @@ func serve(ln net.Listener, acked <-chan struct{}, mode closeMode) error {
 	return c.Close()
 }
 
+// endregion close
+
 // capture reads frames from the packet socket until the connection to
 // port has closed in both directions or been reset, or until the
 // deadline. It closes acked when the server's ACK of the client's FIN
@@ -310,12 +318,14 @@ func capture(sock int, port uint16, acked chan struct{},
 		if err != nil {
 			return frames, os.NewSyscallError("recvfrom", err)
 		}
+		// region twice
 		// On lo every frame is seen twice: once going out, once coming
 		// in. Keep the incoming copy.
 		if ll, ok := from.(*syscall.SockaddrLinklayer); ok &&
 			ll.Pkttype == tcphdr.PacketOutgoing {
 			continue
 		}
+		// endregion twice
 		seg, err := tcphdr.ParseFrame(buf[:n])
 		if err != nil {
 			continue // not TCP, or not for us
@@ -450,12 +460,14 @@ func (t *trace) row(s tcphdr.Segment) row {
 	if r.hasAck {
 		r.ack = h.Ack - t.isn[1-d]
 	}
+	// region scale
 	// The window field of a SYN is never scaled; after it, the field
 	// is shifted left by the count its sender announced.
 	r.win = int(h.Window)
 	if h.Flags&tcphdr.SYN == 0 {
 		r.win <<= uint(t.shift[d])
 	}
+	// endregion scale
 	return r
 }
 
@@ -525,10 +537,18 @@ func showRecorded(out io.Writer, name string) error {
 	return render(out, frames)
 }
 
-// findRecorded looks for the recording from the current directory
-// upwards, so that the program finds it when run from the repository,
-// from the chapter, or from its own directory.
+// findRecorded looks for a recording: in the program's directory when
+// the notebook runner plays it (the runner names that directory in
+// NOTEBOOK_PROGRAM), else from the current directory upwards, so that
+// it is found from the repository, the chapter or the program's own
+// directory.
 func findRecorded(rel string) (string, error) {
+	if dir := os.Getenv("NOTEBOOK_PROGRAM"); dir != "" {
+		p := filepath.Join(dir, rel)
+		if _, err := os.Stat(p); err == nil {
+			return p, nil
+		}
+	}
 	dir, err := os.Getwd()
 	if err != nil {
 		return "", err

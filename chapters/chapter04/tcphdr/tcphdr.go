@@ -116,6 +116,7 @@ func ParseTCP(b []byte) (TCP, []byte, error) {
 	if len(b) < 20 {
 		return h, nil, fmt.Errorf("tcp header: %d bytes, need 20", len(b))
 	}
+	// region fields
 	h.SrcPort = binary.BigEndian.Uint16(b[0:2])
 	h.DstPort = binary.BigEndian.Uint16(b[2:4])
 	h.Seq = binary.BigEndian.Uint32(b[4:8])
@@ -127,6 +128,7 @@ func ParseTCP(b []byte) (TCP, []byte, error) {
 	h.Window = binary.BigEndian.Uint16(b[14:16])
 	h.Checksum = binary.BigEndian.Uint16(b[16:18])
 	h.Urgent = binary.BigEndian.Uint16(b[18:20])
+	// endregion fields
 	if h.HdrLen < 20 || h.HdrLen > len(b) {
 		return h, nil, fmt.Errorf("tcp header: data offset %d bytes, "+
 			"segment %d bytes", h.HdrLen, len(b))
@@ -310,6 +312,7 @@ func ParsePacket(pkt []byte) (Segment, error) {
 	return s, nil
 }
 
+// region checksum
 // Checksum computes the Internet checksum of RFC 1071 over the TCP
 // segment seg (header and payload) and the pseudo-header made of the two
 // addresses, the protocol number and the segment length. It is a 16-bit
@@ -345,3 +348,5 @@ func Checksum(src, dst netip.Addr, seg []byte) uint16 {
 	}
 	return ^uint16(sum)
 }
+
+// endregion checksum

@@ -89,6 +89,7 @@ type tcpInfo struct {
 	bytesRecv uint64 // bytes received in order
 }
 
+// region tcpinfo
 // getTCPInfo reads struct tcp_info with getsockopt(2).
 // C: struct tcp_info ti; socklen_t len = sizeof ti;
 //
@@ -124,6 +125,8 @@ func getTCPInfo(fd int) (tcpInfo, error) {
 	ti.rcvWnd = le.Uint32(buf[232:])
 	return ti, nil
 }
+
+// endregion tcpinfo
 
 // pair is a connected sender and receiver, as raw descriptors.
 type pair struct {
@@ -301,6 +304,7 @@ func fill(out io.Writer, rcvbuf, sndbuf, chunkSize int) error {
 		"scale %d, rcv_wnd %d\n", rcvbuf, rb, rti.rcvWscale, rti.rcvWnd)
 	fmt.Fprintf(out, "sender:   SO_SNDBUF %d (kernel: %d)\n", sndbuf, sb)
 
+	// region fill
 	// Step 3: fcntl(2). C: fcntl(fd, F_SETFL, flags | O_NONBLOCK)
 	// A full buffer then makes write(2) fail with EAGAIN instead of
 	// putting the sender to sleep.
@@ -314,6 +318,7 @@ func fill(out io.Writer, rcvbuf, sndbuf, chunkSize int) error {
 	}
 	fmt.Fprintf(out, "sender:   %d-byte writes took %d bytes, "+
 		"then EAGAIN\n", chunkSize, total)
+	// endregion fill
 
 	// The receiver has not read a byte. Once its ACKs have come back,
 	// the sender's view of its window is zero.
