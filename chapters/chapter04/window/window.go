@@ -375,8 +375,9 @@ func fill(out io.Writer, rcvbuf, sndbuf, chunkSize int) error {
 // byte counters count the SYN as one byte acknowledged; it is taken off.
 func printInfo(out io.Writer, s, r tcpInfo, written int) {
 	acked := s.bytesAck - 1
-	fmt.Fprintf(out, "sender:   snd_wnd %d, in flight %d segments, "+
-		"acked %d, still in the send buffer %d\n", s.sndWnd, s.unacked,
+	fmt.Fprintf(out, "sender:   snd_wnd %d, snd_cwnd %d segments, "+
+		"in flight %d\n", s.sndWnd, s.sndCwnd, s.unacked)
+	fmt.Fprintf(out, "sender:   acked %d, still in the send buffer %d\n",
 		acked, uint64(written)-acked)
 	fmt.Fprintf(out, "receiver: rcv_wnd %d, received %d\n",
 		r.rcvWnd, r.bytesRecv)
