@@ -19,6 +19,11 @@ import (
 // installs it as the command "runner", and the runner's interpreter
 // children are this binary started again.
 func TestMain(m *testing.M) {
+	// A program interpreted by a test that re-executes itself
+	// (os.Executable) starts this binary under its own name.
+	if code, ok := isChild(); ok {
+		os.Exit(code)
+	}
 	testscript.Main(m, map[string]func(){
 		"runner": func() {
 			if code, ok := isChild(); ok {
