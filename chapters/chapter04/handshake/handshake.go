@@ -140,7 +140,15 @@ func run(args []string, out io.Writer) error {
 		}
 	}
 	fmt.Fprintln(out, "trace: live, captured on lo")
-	return render(out, frames)
+	if err := render(out, frames); err != nil {
+		return err
+	}
+	if mode == closeRST {
+		// client() has checked that its read failed this way.
+		fmt.Fprintln(out, "\nclient: read: connection reset by peer "+
+			"(ECONNRESET)")
+	}
+	return nil
 }
 
 // traceConnection runs a small client and server on host while a
