@@ -4,13 +4,15 @@
 //
 // Usage:
 //
-//	echo-server [-n N] <ip> <port>
+//	echo-server [-n N] [-nagle] <ip> <port>
 //
 // The ip is an IPv4 or IPv6 address (127.0.0.1, ::1); port 0 asks the
 // kernel for any free port. The first line of standard output is
 // "listening on <ip>:<port>" with the real port (IPv6 in brackets).
 // The server serves N clients one after another, then exits; N is 1
-// by default, and 0 means forever. Bad arguments exit with status 2.
+// by default, and 0 means forever. -nagle leaves Nagle's algorithm on,
+// as the source's server does, to measure what TCP_NODELAY changes.
+// Bad arguments exit with status 2.
 package main
 
 import (
@@ -31,7 +33,7 @@ const bufSize = 1024
 // backlog is the listen(2) queue length used by the source.
 const backlog = 8
 
-const usage = "usage: echo-server [-n N] <ip> <port>"
+const usage = "usage: echo-server [-n N] [-nagle] <ip> <port>"
 
 // usageError marks bad command-line input; main exits 2 for it.
 type usageError struct{ msg string }
@@ -56,6 +58,7 @@ func run(args []string) error {
 	// quiet.
 	fs.SetOutput(io.Discard)
 	n := fs.Int("n", 1, "serve `N` clients one after another (0: forever)")
+	nagle := fs.Bool("nagle", false, "leave Nagle's algorithm on")
 	if err := fs.Parse(args); err == flag.ErrHelp {
 		fmt.Println(usage)
 		return nil
@@ -72,7 +75,7 @@ func run(args []string) error {
 	if err != nil {
 		return &usageError{err.Error()}
 	}
-	return serve(ip, port, *n)
+	return serve(ip, port, *n, *nagle)
 }
 
 // parseAddr checks the command line instead of guessing. The source
@@ -118,7 +121,7 @@ func addrPort(sa syscall.Sockaddr) string {
 	return "unknown address"
 }
 
-func serve(ip netip.Addr, port, clients int) error {
+func serve(ip netip.Addr, port, clients int, nagle bool) error {
 	family, sa := sockaddr(ip, port)
 
 	// Step 1: socket(2). C: socket(AF_INET, SOCK_STREAM, 0)
@@ -166,11 +169,13 @@ func serve(ip netip.Addr, port, clients int) error {
 		// every connection: a message echoed in several small
 		// writes would otherwise wait for the client's delayed ACK
 		// (about 40 ms) after each of them.
-		err = syscall.SetsockoptInt(cfd, syscall.IPPROTO_TCP,
-			syscall.TCP_NODELAY, 1)
-		if err != nil {
-			syscall.Close(cfd)
-			return os.NewSyscallError("setsockopt", err)
+		if !nagle {
+			err = syscall.SetsockoptInt(cfd, syscall.IPPROTO_TCP,
+				syscall.TCP_NODELAY, 1)
+			if err != nil {
+				syscall.Close(cfd)
+				return os.NewSyscallError("setsockopt", err)
+			}
 		}
 		if err := echo(cfd); err != nil {
 			// One client going wrong does not stop the server.
