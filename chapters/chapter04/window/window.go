@@ -321,10 +321,10 @@ func fill(out io.Writer, rcvbuf, sndbuf, chunkSize int) error {
 	// endregion fill
 
 	// The receiver has not read a byte. Once its ACKs have come back,
-	// the sender's view of its window is zero.
-	ti, err := waitInfo(p.snd, func(t tcpInfo) bool {
-		return t.sndWnd == 0 && t.unacked == 0
-	})
+	// the sender can send nothing more: its view of the window is zero,
+	// or too small for a segment (a sender does not split data to fill
+	// a sliver of window: "silly window syndrome" avoidance).
+	ti, err := waitInfo(p.snd, settled(uint32(chunkSize)))
 	if err != nil {
 		return err
 	}
@@ -383,11 +383,16 @@ func printInfo(out io.Writer, s, r tcpInfo, written int) {
 		r.rcvWnd, r.bytesRecv)
 }
 
-// settled reports whether the sender will send nothing more until the
-// receiver says something: everything sent is acknowledged, and what is
-// left either is nothing or does not fit in the window.
-func settled(t tcpInfo) bool {
-	return t.unacked == 0 && (t.notSent == 0 || t.sndWnd < t.sndMSS)
+// settled returns a condition that holds once the sender will send
+// nothing more until the receiver says something: everything sent is
+// acknowledged, and what is left either is nothing or does not fit in
+// the window. seg is the size of the segments the sender has queued:
+// it sends a whole one or waits, rather than fill a sliver of window
+// ("silly window syndrome" avoidance).
+func settled(seg uint32) func(tcpInfo) bool {
+	return func(t tcpInfo) bool {
+		return t.unacked == 0 && (t.notSent == 0 || t.sndWnd < seg)
+	}
 }
 
 // traceExample replays the source's worked example: the client's SYN
@@ -466,7 +471,7 @@ func traceExample(out io.Writer) error {
 			return err
 		}
 		if p.snd >= 0 {
-			_, err := waitInfo(p.snd, settled)
+			_, err := waitInfo(p.snd, settled(1024))
 			if err != nil {
 				return fmt.Errorf("%s: %w", st.name, err)
 			}
