@@ -273,3 +273,28 @@ func TestUsage(t *testing.T) {
 		t.Error("replay of a missing file succeeded")
 	}
 }
+
+// The recording of -rst, rendered: the smallest complete example of the
+// table and the ladder.
+func Example_render() {
+	frames, err := readPcap(recordings[closeRST])
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	segs, _ := decodeAll(frames)
+	tr, err := newTrace(segs)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	tr.table(os.Stdout)
+	// Output:
+	//   #  dir  flags         seq   ack     win  len  options
+	//   1  C>S  SYN             0     -   65495    0  mss=65495 sackOK ts wscale=10
+	//   2  S>C  SYN,ACK         0     1   65483    0  mss=65495 sackOK ts wscale=10
+	//   3  C>S  ACK             1     1   65536    0  ts
+	//   4  C>S  PSH,ACK         1     1   65536    5  ts "ping\n"
+	//   5  S>C  ACK             1     6   65536    0  ts
+	//   6  S>C  RST,ACK         1     6   65536    0  ts
+}
