@@ -24,6 +24,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"strconv"
 	"strings"
@@ -256,9 +257,8 @@ func lookup(t []entry, e end) entry {
 // that caused them by a moment: we wait for them, we never sleep
 // blindly.
 func show(step string, c, s end, wantC, wantS string) error {
-	start := time.Now()
 	var ec, es entry
-	deadline := start.Add(5 * time.Second)
+	deadline := time.Now().Add(5 * time.Second)
 	for {
 		t, err := kernelTable(portOf(s.local))
 		if err != nil {
@@ -273,19 +273,18 @@ func show(step string, c, s end, wantC, wantS string) error {
 		}
 		time.Sleep(time.Millisecond)
 	}
-	waited := time.Since(start)
 	fmt.Printf("%-25s client %-21s server %s\n",
-		step, describe(ec, waited), describe(es, waited))
+		step, describe(ec), describe(es))
 	return nil
 }
 
-// describe prints a state. For TIME_WAIT it adds the length the timer
-// was set to: the time left, as the kernel reports it, plus the time
-// since the step that started it.
-func describe(e entry, since time.Duration) string {
+// describe prints a state. For TIME_WAIT it adds the time left on
+// the timer, rounded up to a second: read right after the step that
+// started it, that is the length the kernel set the timer to.
+func describe(e entry) string {
 	if e.state == "TIME_WAIT" && e.timer == 3 {
-		set := (e.expires + since).Round(time.Second)
-		return fmt.Sprintf("TIME_WAIT (timer %.0fs)", set.Seconds())
+		left := math.Ceil(e.expires.Seconds())
+		return fmt.Sprintf("TIME_WAIT (%.0fs left)", left)
 	}
 	return e.state
 }

@@ -109,23 +109,21 @@ func TestGrepPort(t *testing.T) {
 
 func TestDescribe(t *testing.T) {
 	tests := []struct {
-		e     entry
-		since time.Duration
-		want  string
+		e    entry
+		want string
 	}{
-		{entry{state: "TIME_WAIT", timer: 3, expires: 59870 * time.Millisecond},
-			20 * time.Millisecond, "TIME_WAIT (timer 60s)"},
-		{entry{state: "TIME_WAIT", timer: 3, expires: 30 * time.Second},
-			30 * time.Second, "TIME_WAIT (timer 60s)"},
-		{entry{state: "TIME_WAIT", timer: 3, expires: 58 * time.Second},
-			0, "TIME_WAIT (timer 58s)"},
-		{entry{state: "TIME_WAIT"}, 0, "TIME_WAIT"},
-		{entry{state: "CLOSE_WAIT", timer: 3}, 0, "CLOSE_WAIT"},
+		{entry{state: "TIME_WAIT", timer: 3, expires: 59990 * time.Millisecond},
+			"TIME_WAIT (60s left)"},
+		{entry{state: "TIME_WAIT", timer: 3, expires: 60 * time.Second},
+			"TIME_WAIT (60s left)"},
+		{entry{state: "TIME_WAIT", timer: 3, expires: 58200 * time.Millisecond},
+			"TIME_WAIT (59s left)"},
+		{entry{state: "TIME_WAIT"}, "TIME_WAIT"},
+		{entry{state: "CLOSE_WAIT", timer: 3}, "CLOSE_WAIT"},
 	}
 	for _, tt := range tests {
-		if got := describe(tt.e, tt.since); got != tt.want {
-			t.Errorf("describe(%+v, %v) = %q, want %q",
-				tt.e, tt.since, got, tt.want)
+		if got := describe(tt.e); got != tt.want {
+			t.Errorf("describe(%+v) = %q, want %q", tt.e, got, tt.want)
 		}
 	}
 }
