@@ -8,21 +8,27 @@
 // With -trace it replays the sliding-window example of the source
 // notes instead (MSS 1460 and 1024, 1 KiB writes, a receiver that reads
 // 2 KiB at a time) and prints every segment as captured on lo, with the
-// window each side advertises. Capturing needs CAP_NET_RAW (root).
+// window each side advertises. Capturing needs CAP_NET_RAW (root);
+// without it, -trace says so in one line and prints the output of an
+// earlier run, recorded with -record into testdata/trace.txt and marked
+// as recorded. -recorded shows that recording even to root.
 //
 // Usage:
 //
 //	window [-rcvbuf BYTES] [-sndbuf BYTES] [-chunk BYTES]
-//	window -trace
+//	window -trace [-record FILE]
+//	window -trace -recorded
 package main
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
@@ -54,6 +60,8 @@ func run(args []string, out io.Writer) error {
 	sndbuf := fs.Int("sndbuf", 4096, "sender's SO_SNDBUF, in `bytes`")
 	chunk := fs.Int("chunk", 1024, "size of each write, in `bytes`")
 	trace := fs.Bool("trace", false, "capture the source's example on lo")
+	record := fs.String("record", "", "with -trace: also write it to `file`")
+	recorded := fs.Bool("recorded", false, "with -trace: show the recording")
 	if err := fs.Parse(args); err != nil {
 		return &usageError{err.Error()}
 	}
@@ -64,8 +72,22 @@ func run(args []string, out io.Writer) error {
 		return &usageError{"-rcvbuf, -sndbuf and -chunk must be positive " +
 			"(-chunk at most 1048576)"}
 	}
+	if (*record != "" || *recorded) && !*trace {
+		return &usageError{"-record and -recorded go with -trace"}
+	}
+	if *trace && *recorded {
+		return showRecorded(out)
+	}
 	if *trace {
-		return traceExample(out)
+		err := traceExample(out, *record)
+		if errors.Is(err, syscall.EPERM) || errors.Is(err, syscall.EACCES) {
+			// An ordinary user may not capture: say why in one line,
+			// then show the recording.
+			fmt.Fprintf(os.Stderr, "window: cannot capture without "+
+				"CAP_NET_RAW (%v); showing a recorded trace\n", err)
+			return showRecorded(out)
+		}
+		return err
 	}
 	return fill(out, *rcvbuf, *sndbuf, *chunk)
 }
@@ -402,10 +424,17 @@ func settled(seg uint32) func(tcpInfo) bool {
 // writes 1 KiB, then 1 KiB and closes; the server reads the rest and
 // closes. Each step waits until the connection is quiet, then the
 // frames captured so far are printed after the step's name.
-func traceExample(out io.Writer) error {
+func traceExample(out io.Writer, record string) error {
+	// With -record, everything after the first line also goes to a
+	// buffer, written to the file at the end.
+	var rec bytes.Buffer
+	w := out
+	if record != "" {
+		w = io.MultiWriter(out, &rec)
+	}
 	// The capture starts once the listener has its port, before the
 	// client's SYN.
-	t := &tracer{out: out, sock: -1}
+	t := &tracer{out: w, sock: -1}
 	defer func() {
 		if t.sock >= 0 {
 			syscall.Close(t.sock)
@@ -413,11 +442,6 @@ func traceExample(out io.Writer) error {
 	}()
 	open := func(port int) error {
 		sock, err := tcphdr.OpenLoopback(uint16(port))
-		if errors.Is(err, syscall.EPERM) ||
-			errors.Is(err, syscall.EACCES) {
-			return fmt.Errorf("-trace captures on lo and needs "+
-				"CAP_NET_RAW: %w", err)
-		}
 		t.sock, t.port = sock, uint16(port)
 		return err
 	}
@@ -464,7 +488,8 @@ func traceExample(out io.Writer) error {
 			return os.NewSyscallError("close", err)
 		}},
 	}
-	fmt.Fprintf(out, "%-3s %-3s  %-11s %5s %5s %5s %4s %4s  %s\n",
+	fmt.Fprintln(out, "trace: live, captured on lo")
+	fmt.Fprintf(w, "%-3s %-3s  %-11s %5s %5s %5s %4s %4s  %s\n",
 		"#", "dir", "flags", "seq", "ack", "win", "len", "mss", "note")
 	for _, st := range steps {
 		if err := st.do(); err != nil {
@@ -476,7 +501,7 @@ func traceExample(out io.Writer) error {
 				return fmt.Errorf("%s: %w", st.name, err)
 			}
 		}
-		fmt.Fprintf(out, "-- %s\n", st.name)
+		fmt.Fprintf(w, "-- %s\n", st.name)
 		if err := t.drain(false); err != nil {
 			return err
 		}
@@ -500,8 +525,51 @@ func traceExample(out io.Writer) error {
 	if err != nil {
 		return os.NewSyscallError("close", err)
 	}
-	fmt.Fprintf(out, "-- server reads %d bytes and EOF, closes\n", rest)
-	return t.drain(true)
+	fmt.Fprintf(w, "-- server reads %d bytes and EOF, closes\n", rest)
+	if err := t.drain(true); err != nil {
+		return err
+	}
+	if record != "" {
+		return os.WriteFile(record, rec.Bytes(), 0o644)
+	}
+	return nil
+}
+
+// recordedName is the output of a real -trace run, made with -record.
+const recordedName = "testdata/trace.txt"
+
+// showRecorded prints the recorded trace. It is looked for in the
+// program's directory when the notebook runner plays it (the runner
+// names it in NOTEBOOK_PROGRAM), else from the current directory up.
+func showRecorded(out io.Writer) error {
+	var dirs []string
+	if dir := os.Getenv("NOTEBOOK_PROGRAM"); dir != "" {
+		dirs = append(dirs, dir)
+	}
+	dir, err := os.Getwd()
+	if err != nil {
+		return err
+	}
+	for {
+		dirs = append(dirs, dir, filepath.Join(dir, "window"),
+			filepath.Join(dir, "chapters", "chapter04", "window"))
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			break
+		}
+		dir = parent
+	}
+	for _, d := range dirs {
+		data, err := os.ReadFile(filepath.Join(d, recordedName))
+		if err == nil {
+			fmt.Fprintf(out, "trace: recorded (%s), not captured now\n",
+				recordedName)
+			_, err = out.Write(data)
+			return err
+		}
+	}
+	return errors.New("recorded trace " + recordedName +
+		" not found; run from the repository")
 }
 
 // readFull reads exactly len(b) bytes from fd.
