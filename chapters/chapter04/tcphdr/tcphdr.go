@@ -3,9 +3,10 @@
 // field, options included.
 //
 // It is the decoder behind the handshake and window programs of chapter 4.
-// It takes bytes as they come from an AF_PACKET socket or a pcap file and
-// never touches the network itself. Every multi-byte field on the wire is
-// big-endian (network byte order), so every read goes through
+// The decoding functions take bytes as they come from an AF_PACKET socket
+// or a pcap file and touch no socket; OpenLoopback (capture.go) opens the
+// packet socket both programs read from. Every multi-byte field on the
+// wire is big-endian (network byte order), so every read goes through
 // binary.BigEndian: the same job ntohs and ntohl do in C.
 package tcphdr
 

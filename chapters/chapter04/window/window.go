@@ -98,8 +98,8 @@ func run(args []string, out io.Writer) error {
 type tcpInfo struct {
 	state     uint8
 	probes    uint8  // zero-window probes sent, unanswered
-	sndWscale uint8  // shift the peer applies to what we advertise... no:
-	rcvWscale uint8  // see getTCPInfo for which is which
+	sndWscale uint8  // shift for the windows the peer advertises
+	rcvWscale uint8  // shift for the windows we advertise
 	sndMSS    uint32 // largest segment we send
 	unacked   uint32 // segments sent and not yet acknowledged
 	sndCwnd   uint32 // congestion window, in segments
@@ -133,8 +133,9 @@ func getTCPInfo(fd int) (tcpInfo, error) {
 	le := binary.NativeEndian
 	ti.state = buf[0]
 	ti.probes = buf[3]
-	// One byte, two 4-bit fields: tcpi_snd_wscale (the shift the peer
-	// applies to its window) low, tcpi_rcv_wscale high.
+	// One byte, two 4-bit fields: tcpi_snd_wscale (the peer's shift,
+	// applied to the windows it sends us) in the low bits on a
+	// little-endian machine, tcpi_rcv_wscale (our own shift) high.
 	ti.sndWscale, ti.rcvWscale = buf[6]&0x0f, buf[6]>>4
 	ti.sndMSS = le.Uint32(buf[16:])
 	ti.unacked = le.Uint32(buf[24:])
