@@ -26,6 +26,13 @@ func runChapter(l *launcher, ch *Chapter, part string, o *options, stdout *os.Fi
 	case o.update:
 		e.mode = modeUpdate
 	}
+	for _, p := range ch.Problems {
+		if e.mode == modePlay {
+			fmt.Fprintln(stdout, e.style.red("warning: "+e.rel(p)))
+		} else {
+			e.fails = append(e.fails, e.rel(p))
+		}
+	}
 	if part == "" && e.mode != modePlay {
 		e.index(secs)
 	}

@@ -305,7 +305,8 @@ func (s *sectionRun) parseOpts(d *Directive, named bool) (*runOpts, error) {
 			}
 			o.exit = n
 		case "mask", "ready":
-			re, err := regexp.Compile(v)
+			// Multi-line mode: ^ and $ match at each line.
+			re, err := regexp.Compile("(?m)" + v)
 			if err != nil {
 				return nil, fmt.Errorf("bad %s: %v", k, err)
 			}
