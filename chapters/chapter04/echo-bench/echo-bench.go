@@ -637,9 +637,14 @@ func compare(o options) error {
 		rep.Pinning = "no CPU pinning (needs -pin, 2 CPUs " +
 			"and taskset)"
 	}
-	fmt.Printf("machine: %s\n%s\n", rep.Machine, rep.Pinning)
+	// With -json, standard output holds the JSON document only.
+	var head io.Writer = os.Stdout
+	if o.jsonOut {
+		head = os.Stderr
+	}
+	fmt.Fprintf(head, "machine: %s\n%s\n", rep.Machine, rep.Pinning)
 	for _, n := range rep.Notes {
-		fmt.Println(n)
+		fmt.Fprintln(head, n)
 	}
 
 	// The jobs: round trips for every size, count and server, then
@@ -725,7 +730,7 @@ func compare(o options) error {
 		if err := chart(rep, conns, sizes, o.svg); err != nil {
 			return fmt.Errorf("chart: %w", err)
 		}
-		fmt.Printf("chart written to %s\n", o.svg)
+		fmt.Fprintf(head, "chart written to %s\n", o.svg)
 	}
 	return nil
 }
