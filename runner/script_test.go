@@ -279,7 +279,8 @@ func TestCompiledEqualsInterpreted(t *testing.T) {
 				seen[key] = true
 				t.Run(strings.ReplaceAll(key, "/", "_"), func(t *testing.T) {
 					t.Parallel()
-					compiled := runCompiled(t, filepath.Join(bin, o.program), o.args)
+					compiled := runCompiled(t, filepath.Join(bin, o.program),
+						filepath.Join(ch.Dir, o.program), o.args)
 					p, err := start(l.command(filepath.Join(ch.Dir, o.program),
 						t.TempDir(), o.args), nil, nil)
 					if err != nil {
@@ -303,10 +304,13 @@ func TestCompiledEqualsInterpreted(t *testing.T) {
 	}
 }
 
-func runCompiled(t *testing.T, path string, args []string) string {
+func runCompiled(t *testing.T, path, dir string, args []string) string {
 	t.Helper()
 	cmd := exec.Command(path, args...)
 	cmd.Dir = t.TempDir()
+	// The interpreted run sees NOTEBOOK_PROGRAM (the program's directory,
+	// where handshake and window find their recordings); so does this one.
+	cmd.Env = append(os.Environ(), envProgram+"="+dir)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	cmd.SysProcAttr = newProcAttr()
