@@ -26,6 +26,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -37,6 +38,7 @@ import (
 	"net/netip"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"runtime"
 	"sort"
@@ -556,7 +558,10 @@ type cell struct {
 	Server    string  `json:"server"`
 	Result    result  `json:"result"`
 	ServerCPU float64 `json:"server_cpu_seconds"`
-	Wall      float64 `json:"wall_seconds"`
+	// OtherCPU is the CPU time the whole machine spent on anything
+	// else during the run: other programs, and kernel threads.
+	OtherCPU float64 `json:"other_cpu_seconds"`
+	Wall     float64 `json:"wall_seconds"`
 	// RoundMin and RoundMax are the lowest and highest rates of all
 	// rounds: how much the machine's noise moved this figure.
 	RoundMin float64 `json:"round_min_per_sec"`
@@ -612,6 +617,13 @@ func compare(o options) error {
 
 	// The driver itself holds the C10K connections.
 	raiseNofile()
+
+	// Ctrl-C or SIGTERM end the run between two steps: the current
+	// load is killed, and the deferred stops end the servers.
+	ctx, cancel := signal.NotifyContext(context.Background(),
+		os.Interrupt, syscall.SIGTERM)
+	defer cancel()
+	interrupted := errors.New("interrupted; servers stopped")
 
 	rep := report{Machine: machine()}
 	load0 := loadAvg()
@@ -682,7 +694,10 @@ func compare(o options) error {
 	runs := make([][]cell, len(jobs))
 	for r := 1; r <= o.rounds; r++ {
 		for i, j := range jobs {
-			ce := measure(j.name, bins[j.name], self, j.o,
+			if ctx.Err() != nil {
+				return interrupted
+			}
+			ce := measure(ctx, j.name, bins[j.name], self, j.o,
 				srvCPU, loadCPU)
 			runs[i] = append(runs[i], ce)
 			progressLine(r, ce)
@@ -706,7 +721,10 @@ func compare(o options) error {
 			if serverInfo[n].procs && target > o.c10kProc {
 				target = o.c10kProc
 			}
-			h := hold(n, bins[n], target, o)
+			if ctx.Err() != nil {
+				return interrupted
+			}
+			h := hold(ctx, n, bins[n], target, o)
 			rep.Hold = append(rep.Hold, h)
 			fmt.Fprintf(os.Stderr, "%-12s c10k held %d/%d\n",
 				n, h.Held, h.Target)
@@ -716,7 +734,8 @@ func compare(o options) error {
 	// Other work on the machine is the main source of noise: say
 	// how busy it was.
 	rep.Load = fmt.Sprintf("load average %s before, %s after "+
-		"(%d rounds, median shown)", load0, loadAvg(), o.rounds)
+		"(it counts the servers' own processes and threads "+
+		"too); %d rounds, median shown", load0, loadAvg(), o.rounds)
 	if o.jsonOut {
 		enc := json.NewEncoder(os.Stdout)
 		enc.SetIndent("", "  ")
@@ -943,8 +962,8 @@ func (t *tailBuffer) String() string {
 
 // measure starts a fresh server, runs one load against it in a child
 // echo-bench (pinned to its own CPU), and reads both CPU times.
-func measure(name, bin, self string, o options, srvCPU,
-	loadCPU string) cell {
+func measure(ctx context.Context, name, bin, self string, o options,
+	srvCPU, loadCPU string) cell {
 	ce := cell{Server: name, Result: result{Mode: o.mode,
 		Conns: o.conns, Size: o.size}}
 	s, err := startServer(bin, srvCPU)
@@ -962,14 +981,16 @@ func measure(name, bin, self string, o options, srvCPU,
 	if loadCPU != "" {
 		args = append([]string{"taskset", "-c", loadCPU}, args...)
 	}
-	cmd := exec.Command(args[0], args[1:]...)
+	cmd := exec.CommandContext(ctx, args[0], args[1:]...)
 	var stderr tailBuffer
 	cmd.Stderr = &stderr
 	cpu0 := treeCPU(s.cmd.Process.Pid)
+	busy0 := machineBusy()
 	t0 := time.Now()
 	out, err := cmd.Output()
 	ce.Wall = time.Since(t0).Seconds()
 	ce.ServerCPU = treeCPU(s.cmd.Process.Pid) - cpu0
+	busy := machineBusy() - busy0
 	if err != nil {
 		ce.Err = fmt.Sprintf("load: %v: %s", err, stderr.String())
 		return ce
@@ -982,12 +1003,35 @@ func measure(name, bin, self string, o options, srvCPU,
 	// included, over the same wall time as the server's.
 	st := cmd.ProcessState
 	ce.Result.CPUSeconds = (st.UserTime() + st.SystemTime()).Seconds()
+	ce.OtherCPU = math.Max(0, busy-ce.ServerCPU-ce.Result.CPUSeconds)
 	return ce
+}
+
+// machineBusy is the CPU time in seconds all CPUs have spent not idle
+// since boot, from the first line of /proc/stat.
+func machineBusy() float64 {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	f := strings.Fields(line)
+	if len(f) < 9 || f[0] != "cpu" {
+		return 0
+	}
+	var ticks int64
+	// user nice system idle iowait irq softirq steal
+	for _, k := range []int{1, 2, 3, 6, 7, 8} {
+		n, _ := strconv.ParseInt(f[k], 10, 64)
+		ticks += n
+	}
+	return float64(ticks) / 100 // USER_HZ
 }
 
 // hold opens target idle connections to a fresh server, checks one
 // echo on each, and reads the server's memory while they are open.
-func hold(name, bin string, target int, o options) holdResult {
+func hold(ctx context.Context, name, bin string, target int,
+	o options) holdResult {
 	h := holdResult{Server: name, Target: target}
 	s, err := startServer(bin, "")
 	if err != nil {
@@ -1000,7 +1044,8 @@ func hold(name, bin string, target int, o options) holdResult {
 	deadline := time.Now().Add(60 * time.Second)
 	msg := message(0, 0, 64)
 	got := make([]byte, 64)
-	for h.Held < target && time.Now().Before(deadline) {
+	for h.Held < target && time.Now().Before(deadline) &&
+		ctx.Err() == nil {
 		c, err := net.DialTimeout("tcp", s.addr, o.timeout)
 		if err != nil {
 			h.Err = err.Error()
@@ -1165,17 +1210,19 @@ func loadAvg() string {
 func printReport(w io.Writer, rep report) {
 	fmt.Fprintln(w, rep.Load)
 	fmt.Fprintf(w, "\nround trips (closed loop, every byte checked)\n")
-	fmt.Fprintf(w, "%-12s %5s %5s %10s %8s %8s %8s %4s %4s %6s %6s"+
-		"  %s\n", "server", "size", "conns", "rt/s", "p50µs", "p99µs",
-		"maxµs", "err", "bad", "srv%", "load%", "rounds")
+	fmt.Fprintf(w, "%-12s %5s %5s %10s %8s %8s %8s %4s %4s %5s %5s"+
+		" %6s  %s\n", "server", "size", "conns", "rt/s", "p50µs",
+		"p99µs", "maxµs", "err", "bad", "srv%", "load%", "other%",
+		"rounds")
 	for _, ce := range rep.RR {
 		printCell(w, ce)
 	}
 	fmt.Fprintf(w, "\nconnections (connect, one 64-byte echo, "+
 		"close; 4 workers)\n")
-	fmt.Fprintf(w, "%-12s %5s %5s %10s %8s %8s %8s %4s %4s %6s %6s"+
-		"  %s\n", "server", "size", "conns", "conn/s", "p50µs", "p99µs",
-		"maxµs", "err", "bad", "srv%", "load%", "rounds")
+	fmt.Fprintf(w, "%-12s %5s %5s %10s %8s %8s %8s %4s %4s %5s %5s"+
+		" %6s  %s\n", "server", "size", "conns", "conn/s", "p50µs",
+		"p99µs", "maxµs", "err", "bad", "srv%", "load%", "other%",
+		"rounds")
 	for _, ce := range rep.Conn {
 		printCell(w, ce)
 	}
@@ -1200,9 +1247,10 @@ func printReport(w io.Writer, rep report) {
 	fmt.Fprintf(w, "\ntotal: %d errors, %d mismatches\n", errs, bad)
 	fmt.Fprintln(w, "rounds: the lowest and the highest rate of "+
 		"all rounds; the table shows the median round.")
-	fmt.Fprintln(w, "srv% and load%: CPU time of the server (with "+
-		"its children) and of the load generator over the run's "+
-		"wall time; 100 = one core.")
+	fmt.Fprintln(w, "srv%, load%, other%: CPU time of the server "+
+		"(with its children), of the load generator, and of "+
+		"everything else on the machine, over the run's wall "+
+		"time; 100 = one CPU.")
 }
 
 // short formats a rate as 950, 9.5k or 95k.
@@ -1224,11 +1272,11 @@ func printCell(w io.Writer, ce cell) {
 		return
 	}
 	fmt.Fprintf(w, "%-12s %5d %5d %10.0f %8.0f %8.0f %8.0f "+
-		"%4d %4d %6.0f %6.0f  %s-%s\n",
+		"%4d %4d %5.0f %5.0f %6.0f  %s-%s\n",
 		ce.Server, r.Size, r.Conns, r.PerSec, r.P50, r.P99, r.Max,
 		r.Errors, r.Mismatches, 100*ce.ServerCPU/ce.Wall,
-		100*r.CPUSeconds/ce.Wall, short(ce.RoundMin),
-		short(ce.RoundMax))
+		100*r.CPUSeconds/ce.Wall, 100*ce.OtherCPU/ce.Wall,
+		short(ce.RoundMin), short(ce.RoundMax))
 }
 
 // chart draws round trips/s against connections, one panel per
