@@ -311,7 +311,7 @@ func timeWait() error {
 	if err := waitState(s.cli, s.srv, "ESTABLISHED"); err != nil {
 		return err
 	}
-	if err := table(s.port); err != nil {
+	if err := table(s.port, s.cli); err != nil {
 		return err
 	}
 	fmt.Println("2. the server closes first (Ctrl+C in the source)")
@@ -321,14 +321,14 @@ func timeWait() error {
 	if err := waitState(s.srv, s.cli, "FIN_WAIT2"); err != nil {
 		return err
 	}
-	if err := table(s.port); err != nil {
+	if err := table(s.port, s.cli); err != nil {
 		return err
 	}
 	fmt.Println("3. the client reads end of file and closes")
 	if err := s.closeClientSide(); err != nil {
 		return err
 	}
-	if err := table(s.port); err != nil {
+	if err := table(s.port, s.cli); err != nil {
 		return err
 	}
 	fmt.Println("4. a new server binds the same port")
@@ -357,7 +357,7 @@ func reuseAddr() error {
 		return nil
 	}
 	defer syscall.Close(fd)
-	if err := table(port); err != nil {
+	if err := table(port, ""); err != nil {
 		return err
 	}
 	fmt.Println("2. a second listener on the same port, also SO_REUSEADDR")
@@ -621,8 +621,11 @@ func waitState(local, remote, want string) error {
 	}
 }
 
-// table prints the port's sockets like netstat -an, with the owner.
-func table(port int) error {
+// table prints the port's sockets like netstat -an, with the owner:
+// those bound to the port, and the demo's own client (client, if not
+// empty). A socket of some other program whose peer once had this port
+// number (a TIME_WAIT left by an earlier server, say) is not ours.
+func table(port int, client string) error {
 	t, err := kernelTable(port)
 	if err != nil {
 		return err
@@ -631,7 +634,7 @@ func table(port int) error {
 	var rows []entry
 	for _, e := range t {
 		if strings.HasSuffix(e.local, suffix) ||
-			strings.HasSuffix(e.remote, suffix) {
+			(client != "" && e.local == client) {
 			rows = append(rows, e)
 		}
 	}
