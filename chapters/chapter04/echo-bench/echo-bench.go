@@ -543,14 +543,20 @@ var serverInfo = map[string]struct {
 	csrc   string // C source in -csrc, or "" for a Go program
 	single bool   // serves one client only
 	procs  bool   // a process per connection
+	// flags go before <ip> <port>: -q turns off the per-message
+	// log, which the C baselines do not have either.
+	flags []string
 }{
-	"echo-server":  {"Go, one client at a time", "", true, false},
-	"mp-server":    {"Go, process per connection", "", false, true},
-	"mt-server":    {"Go, goroutine per connection", "", false, false},
-	"epoll-server": {"Go, one thread, epoll", "", false, false},
-	"c-fork":       {"C, fork per connection", "fork-server.c", false, true},
+	"echo-server": {"Go, one client at a time", "", true, false, nil},
+	"mp-server": {"Go, process per connection", "", false, true,
+		[]string{"-q"}},
+	"mt-server": {"Go, goroutine per connection", "", false, false,
+		[]string{"-q"}},
+	"epoll-server": {"Go, one thread, epoll", "", false, false, nil},
+	"c-fork": {"C, fork per connection", "fork-server.c", false, true,
+		nil},
 	"c-pthread": {"C, thread per connection", "pthread-server.c",
-		false, false},
+		false, false, nil},
 }
 
 // cell is one measured load against one server.
@@ -558,8 +564,10 @@ type cell struct {
 	Server    string  `json:"server"`
 	Result    result  `json:"result"`
 	ServerCPU float64 `json:"server_cpu_seconds"`
-	// OtherCPU is the CPU time the whole machine spent on anything
-	// else during the run: other programs, and kernel threads.
+	// OtherCPU is the CPU time the machine spent on anything not
+	// charged to the server or the load generator: other programs,
+	// kernel threads, and interrupt work, part of which is the
+	// loopback traffic of this very run.
 	OtherCPU float64 `json:"other_cpu_seconds"`
 	Wall     float64 `json:"wall_seconds"`
 	// RoundMin and RoundMax are the lowest and highest rates of all
@@ -868,8 +876,8 @@ type server struct {
 // startServer starts bin on 127.0.0.1 port 0 in its own process
 // group, optionally pinned to a CPU, and waits (at most 10 s) for its
 // "listening on" line.
-func startServer(bin, cpu string) (*server, error) {
-	args := []string{bin, "127.0.0.1", "0"}
+func startServer(bin, cpu string, flags []string) (*server, error) {
+	args := append(append([]string{bin}, flags...), "127.0.0.1", "0")
 	if cpu != "" {
 		args = append([]string{"taskset", "-c", cpu}, args...)
 	}
@@ -966,7 +974,7 @@ func measure(ctx context.Context, name, bin, self string, o options,
 	srvCPU, loadCPU string) cell {
 	ce := cell{Server: name, Result: result{Mode: o.mode,
 		Conns: o.conns, Size: o.size}}
-	s, err := startServer(bin, srvCPU)
+	s, err := startServer(bin, srvCPU, serverInfo[name].flags)
 	if err != nil {
 		ce.Err = err.Error()
 		return ce
@@ -1033,7 +1041,7 @@ func machineBusy() float64 {
 func hold(ctx context.Context, name, bin string, target int,
 	o options) holdResult {
 	h := holdResult{Server: name, Target: target}
-	s, err := startServer(bin, "")
+	s, err := startServer(bin, "", serverInfo[name].flags)
 	if err != nil {
 		h.Err = err.Error()
 		return h
