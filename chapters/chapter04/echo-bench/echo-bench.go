@@ -94,6 +94,7 @@ type options struct {
 	csrc     string
 	pin      bool
 	rounds   int
+	from     string
 }
 
 func run(args []string) error {
@@ -136,6 +137,8 @@ func run(args []string) error {
 			"(default: found next to this source)")
 	fs.IntVar(&o.rounds, "rounds", 3,
 		"-compare: rounds of every measurement (the median is shown)")
+	fs.StringVar(&o.from, "from", "",
+		"-compare: print and chart a saved -json report, measure nothing")
 	fs.BoolVar(&o.pin, "pin", true,
 		"-compare: pin server and load to different CPUs "+
 			"with taskset")
@@ -598,6 +601,9 @@ type report struct {
 }
 
 func compare(o options) error {
+	if o.from != "" {
+		return replot(o)
+	}
 	conns, err := intList(o.connList)
 	if err != nil {
 		return usageError{"-conns: " + err.Error()}
@@ -787,6 +793,37 @@ func rate(ce cell) float64 {
 		return -1
 	}
 	return ce.Result.PerSec
+}
+
+// replot prints the tables of a report saved with -json and draws
+// its chart again.
+func replot(o options) error {
+	b, err := os.ReadFile(o.from)
+	if err != nil {
+		return err
+	}
+	var rep report
+	if err := json.Unmarshal(b, &rep); err != nil {
+		return fmt.Errorf("%s: %w", o.from, err)
+	}
+	var sizes []int
+	seen := map[int]bool{}
+	for _, ce := range rep.RR {
+		if !seen[ce.Result.Size] {
+			seen[ce.Result.Size] = true
+			sizes = append(sizes, ce.Result.Size)
+		}
+	}
+	fmt.Printf("machine: %s\n%s\n", rep.Machine, rep.Pinning)
+	printReport(os.Stdout, rep)
+	if o.svg == "" {
+		return nil
+	}
+	if err := chart(rep, nil, sizes, o.svg); err != nil {
+		return fmt.Errorf("chart: %w", err)
+	}
+	fmt.Printf("chart written to %s\n", o.svg)
+	return nil
 }
 
 // intList parses "1,10,100".
@@ -1303,6 +1340,7 @@ func chart(rep report, conns, sizes []int, file string) error {
 		p.Legend.Left = true
 		p.Y.Min = 0
 		p.Y.Tick.Marker = kTicks{}
+		top := 1.0
 		for i, name := range allServers {
 			var pts plotter.XYs
 			for _, ce := range rep.RR {
@@ -1326,7 +1364,12 @@ func chart(rep report, conns, sizes []int, file string) error {
 			s.Shape = shapes[i%len(shapes)]
 			p.Add(l, s)
 			p.Legend.Add(name, l, s)
+			for _, pt := range pts {
+				top = math.Max(top, pt.Y)
+			}
 		}
+		// Headroom above the lines for the legend.
+		p.Y.Max = top * 1.7
 		row = append(row, p)
 	}
 	if len(rep.Conn) > 0 {
