@@ -21,9 +21,11 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"sort"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -240,6 +242,20 @@ func run(args []string, stdout, stderr *os.File) error {
 	if o.hasProgramArgs {
 		return runProgram(l, ch, part, o.programArgs)
 	}
+	// Stopped by a signal, the runner ends the programs it started.
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
+	defer signal.Stop(sigs)
+	go func() {
+		sig, ok := <-sigs
+		if !ok {
+			return
+		}
+		killAll()
+		l.close()
+		fmt.Fprintf(stderr, "runner: stopped by %v\n", sig)
+		os.Exit(128 + int(sig.(syscall.Signal)))
+	}()
 	return runChapter(l, ch, part, o, stdout)
 }
 
@@ -420,7 +436,23 @@ func runProgram(l *launcher, ch *Chapter, name string, args []string) error {
 	cmd := l.command(dir, wd, args)
 	cmd.SysProcAttr = nil // stay in the terminal's process group (Ctrl-C)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
-	if err := cmd.Run(); err != nil {
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	// A signal sent to the runner alone (kill PID) is passed on to the
+	// program, which decides what to do with it, as it would compiled.
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
+	defer signal.Stop(sigs)
+	go func() {
+		for sig := range sigs {
+			cmd.Process.Signal(sig)
+		}
+	}()
+	if err := cmd.Wait(); err != nil {
+		if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+			return exitStatus(128 + int(ws.Signal()))
+		}
 		if cmd.ProcessState != nil {
 			if code := cmd.ProcessState.ExitCode(); code > 0 {
 				if code == exitCompile {

@@ -152,6 +152,36 @@ func childEnv() []string {
 	return env
 }
 
+// live holds the process groups of the children now running, so that a
+// runner stopped by a signal (Ctrl-C, SIGTERM) can end them: each child
+// is in a process group of its own, which a terminal's Ctrl-C does not
+// reach, and a server left behind would listen for ever.
+var live = struct {
+	sync.Mutex
+	pgids map[int]bool
+}{pgids: map[int]bool{}}
+
+func track(pid int) {
+	live.Lock()
+	live.pgids[pid] = true
+	live.Unlock()
+}
+
+func untrack(pid int) {
+	live.Lock()
+	delete(live.pgids, pid)
+	live.Unlock()
+}
+
+// killAll ends every child process group still running.
+func killAll() {
+	live.Lock()
+	defer live.Unlock()
+	for pgid := range live.pgids {
+		syscall.Kill(-pgid, syscall.SIGKILL)
+	}
+}
+
 // proc is a started child and its merged output.
 type proc struct {
 	cmd  *exec.Cmd
@@ -185,6 +215,7 @@ func start(cmd *exec.Cmd, stdin *string, live io.Writer) (*proc, error) {
 		return nil, err
 	}
 	w.Close()
+	track(cmd.Process.Pid)
 	readDone := make(chan struct{})
 	go func() {
 		defer close(readDone)
@@ -221,6 +252,7 @@ func start(cmd *exec.Cmd, stdin *string, live io.Writer) (*proc, error) {
 		// The program is gone; anything it started and left behind in
 		// its process group would keep the pipe open forever.
 		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		untrack(cmd.Process.Pid)
 		select {
 		case <-readDone:
 		case <-time.After(2 * time.Second):
@@ -338,9 +370,12 @@ func (l *launcher) startCells(cwd string) (*cellRunner, error) {
 		return nil, err
 	}
 	w.Close()
+	track(cmd.Process.Pid)
 	p := &proc{cmd: cmd, done: make(chan struct{})}
 	go func() {
 		p.err = cmd.Wait()
+		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		untrack(cmd.Process.Pid)
 		close(p.done)
 	}()
 	return &cellRunner{p: p, in: in, buf: bufio.NewReader(r)}, nil
