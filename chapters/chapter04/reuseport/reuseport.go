@@ -23,9 +23,7 @@
 package main
 
 import (
-	"bufio"
 	"context"
-	"encoding/binary"
 	"errors"
 	"flag"
 	"fmt"
@@ -36,6 +34,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/tcpnotebook/tcpnotebook/chapters/chapter04/procnet"
 )
 
 // soReusePort is SO_REUSEPORT from <asm-generic/socket.h>. Package
@@ -603,13 +603,13 @@ func acceptAll(fds []int, n int) ([]int, error) {
 func waitState(local, remote, want string) error {
 	deadline := time.Now().Add(5 * time.Second)
 	for {
-		t, err := kernelTable(portOf(local))
+		t, err := kernelTable(procnet.PortOf(local))
 		if err != nil {
 			return err
 		}
 		for _, e := range t {
-			if e.local == local && e.remote == remote &&
-				e.state == want {
+			if e.Local == local && e.Remote == remote &&
+				e.State == want {
 				return nil
 			}
 		}
@@ -631,10 +631,10 @@ func table(port int, client string) error {
 		return err
 	}
 	suffix := fmt.Sprintf(":%d", port)
-	var rows []entry
+	var rows []procnet.Entry
 	for _, e := range t {
-		if strings.HasSuffix(e.local, suffix) ||
-			(client != "" && e.local == client) {
+		if strings.HasSuffix(e.Local, suffix) ||
+			(client != "" && e.Local == client) {
 			rows = append(rows, e)
 		}
 	}
@@ -642,27 +642,27 @@ func table(port int, client string) error {
 	// sockets bound to the port first, then by state and address.
 	sort.SliceStable(rows, func(i, j int) bool {
 		a, b := rows[i], rows[j]
-		ai := strings.HasSuffix(a.local, suffix)
-		bi := strings.HasSuffix(b.local, suffix)
+		ai := strings.HasSuffix(a.Local, suffix)
+		bi := strings.HasSuffix(b.Local, suffix)
 		if ai != bi {
 			return ai
 		}
-		if stateRank[a.state] != stateRank[b.state] {
-			return stateRank[a.state] < stateRank[b.state]
+		if stateRank[a.State] != stateRank[b.State] {
+			return stateRank[a.State] < stateRank[b.State]
 		}
-		return a.remote < b.remote
+		return a.Remote < b.Remote
 	})
 	for _, e := range rows {
 		owner := "self"
-		if e.inode == 0 {
+		if e.Inode == 0 {
 			owner = "-"
 		}
-		remote := e.remote
+		remote := e.Remote
 		if remote == "0.0.0.0:0" {
 			remote = "0.0.0.0:*"
 		}
 		fmt.Printf("   tcp  %-17s %-17s %-12s %s\n",
-			e.local, remote, e.state, owner)
+			e.Local, remote, e.State, owner)
 	}
 	return nil
 }
@@ -677,139 +677,6 @@ var stateRank = map[string]int{
 
 // kernelTable reads the rows of /proc/net/tcp that mention port;
 // every socket here is on 127.0.0.1, so /proc/net/tcp6 has none.
-func kernelTable(port int) ([]entry, error) {
-	b, err := os.ReadFile("/proc/net/tcp")
-	if err != nil {
-		return nil, err
-	}
-	return parseTable(grepPort(string(b), port))
+func kernelTable(port int) ([]procnet.Entry, error) {
+	return procnet.ReadPort(procnet.TCP4, port)
 }
-
-// region states
-// The kernel numbers the states in include/net/tcp_states.h and prints
-// the number in hex in the "st" column of /proc/net/tcp.
-var stateNames = map[int]string{
-	1: "ESTABLISHED", 2: "SYN_SENT", 3: "SYN_RECV", 4: "FIN_WAIT1",
-	5: "FIN_WAIT2", 6: "TIME_WAIT", 7: "CLOSE", 8: "CLOSE_WAIT",
-	9: "LAST_ACK", 10: "LISTEN", 11: "CLOSING", 12: "NEW_SYN_RECV",
-}
-
-// entry is one line of /proc/net/tcp or /proc/net/tcp6.
-type entry struct {
-	local, remote string // "127.0.0.1:5000", "[::1]:5000"
-	state         string
-	txQueue       uint64 // bytes sent but not yet acknowledged
-	rxQueue       uint64 // bytes received but not yet read
-	timer         int    // 3: TIME_WAIT timer, 4: zero window probe
-	expires       time.Duration
-	uid, inode    uint64 // inode 0: no descriptor owns it any more
-}
-
-// parseTable reads the text of /proc/net/tcp or /proc/net/tcp6.
-func parseTable(text string) ([]entry, error) {
-	var out []entry
-	sc := bufio.NewScanner(strings.NewReader(text))
-	for first := true; sc.Scan(); first = false {
-		f := strings.Fields(sc.Text())
-		if first || len(f) < 10 {
-			continue // the header line
-		}
-		var e entry
-		var err error
-		if e.local, err = parseAddr(f[1]); err != nil {
-			return nil, err
-		}
-		if e.remote, err = parseAddr(f[2]); err != nil {
-			return nil, err
-		}
-		st, err := strconv.ParseUint(f[3], 16, 8)
-		if err != nil {
-			return nil, fmt.Errorf("state %q: %w", f[3], err)
-		}
-		e.state = stateNames[int(st)]
-		// tx_queue:rx_queue, then tr:tm->when in clock ticks (1/100 s).
-		tx, rx, _ := strings.Cut(f[4], ":")
-		e.txQueue, _ = strconv.ParseUint(tx, 16, 64)
-		e.rxQueue, _ = strconv.ParseUint(rx, 16, 64)
-		tr, when, _ := strings.Cut(f[5], ":")
-		t, _ := strconv.ParseUint(tr, 16, 8)
-		e.timer = int(t)
-		ticks, _ := strconv.ParseUint(when, 16, 64)
-		e.expires = time.Duration(ticks) * 10 * time.Millisecond
-		e.uid, _ = strconv.ParseUint(f[7], 10, 64)
-		e.inode, _ = strconv.ParseUint(f[9], 10, 64)
-		out = append(out, e)
-	}
-	return out, sc.Err()
-}
-
-// parseAddr turns "0100007F:1F90" into "127.0.0.1:8080". The kernel
-// prints each 32-bit word of the address as the CPU holds it in memory,
-// so the bytes of a word come back in network order only after they are
-// stored again in the machine's own byte order.
-func parseAddr(s string) (string, error) {
-	h, p, ok := strings.Cut(s, ":")
-	if !ok || (len(h) != 8 && len(h) != 32) {
-		return "", fmt.Errorf("bad address %q", s)
-	}
-	port, err := strconv.ParseUint(p, 16, 16)
-	if err != nil {
-		return "", fmt.Errorf("bad port in %q", s)
-	}
-	ip := make([]byte, len(h)/2)
-	for i := 0; i < len(h); i += 8 {
-		w, err := strconv.ParseUint(h[i:i+8], 16, 32)
-		if err != nil {
-			return "", fmt.Errorf("bad address %q", s)
-		}
-		binary.NativeEndian.PutUint32(ip[i/2:], uint32(w))
-	}
-	return joinHostPort(ip, int(port)), nil
-}
-
-// joinHostPort prints an address the way netstat and ss do.
-func joinHostPort(ip []byte, port int) string {
-	if len(ip) == 4 {
-		return fmt.Sprintf("%d.%d.%d.%d:%d", ip[0], ip[1], ip[2], ip[3], port)
-	}
-	if string(ip[:12]) == "\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\xff\xff" {
-		return fmt.Sprintf("[::ffff:%d.%d.%d.%d]:%d",
-			ip[12], ip[13], ip[14], ip[15], port)
-	}
-	if string(ip) == strings.Repeat("\x00", 15)+"\x01" {
-		return fmt.Sprintf("[::1]:%d", port)
-	}
-	if string(ip) == strings.Repeat("\x00", 16) {
-		return fmt.Sprintf("[::]:%d", port)
-	}
-	var parts []string
-	for i := 0; i < 16; i += 2 {
-		parts = append(parts,
-			strconv.FormatUint(uint64(binary.BigEndian.Uint16(ip[i:])), 16))
-	}
-	return fmt.Sprintf("[%s]:%d", strings.Join(parts, ":"), port)
-}
-
-// grepPort keeps the header line and the lines that mention port. The
-// kernel prints ports as four hex digits after a colon, so a substring
-// test skips most lines of a busy machine's table before any parsing.
-func grepPort(text string, port int) string {
-	hex := fmt.Sprintf(":%04X ", port)
-	lines := strings.Split(text, "\n")
-	keep := []string{lines[0]}
-	for _, l := range lines[1:] {
-		if strings.Contains(l, hex) {
-			keep = append(keep, l)
-		}
-	}
-	return strings.Join(keep, "\n")
-}
-
-// portOf returns the port of "ip:port" or "[ip6]:port".
-func portOf(addr string) int {
-	i := strings.LastIndex(addr, ":")
-	p, _ := strconv.Atoi(addr[i+1:])
-	return p
-}
-
-// endregion states

@@ -4,19 +4,21 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/tcpnotebook/tcpnotebook/chapters/chapter04/procnet"
 )
 
 func TestFilterPort(t *testing.T) {
-	rows := []entry{
-		{local: "127.0.0.1:51000", remote: "127.0.0.1:9999",
-			state: "ESTABLISHED"},
-		{local: "127.0.0.1:9999", remote: "127.0.0.1:50000",
-			state: "TIME_WAIT"},
-		{local: "127.0.0.1:9999", remote: "127.0.0.1:51000",
-			state: "ESTABLISHED"},
-		{local: "127.0.0.1:99", remote: "0.0.0.0:0", state: "LISTEN"},
-		{local: "127.0.0.1:9999", remote: "0.0.0.0:0", state: "LISTEN"},
-		{local: "[::1]:9999", remote: "[::]:0", state: "LISTEN"},
+	rows := []procnet.Entry{
+		{Local: "127.0.0.1:51000", Remote: "127.0.0.1:9999",
+			State: "ESTABLISHED"},
+		{Local: "127.0.0.1:9999", Remote: "127.0.0.1:50000",
+			State: "TIME_WAIT"},
+		{Local: "127.0.0.1:9999", Remote: "127.0.0.1:51000",
+			State: "ESTABLISHED"},
+		{Local: "127.0.0.1:99", Remote: "0.0.0.0:0", State: "LISTEN"},
+		{Local: "127.0.0.1:9999", Remote: "0.0.0.0:0", State: "LISTEN"},
+		{Local: "[::1]:9999", Remote: "[::]:0", State: "LISTEN"},
 	}
 	tests := []struct {
 		port int
@@ -37,7 +39,7 @@ func TestFilterPort(t *testing.T) {
 	for _, tt := range tests {
 		var got []string
 		for _, e := range filterPort(rows, tt.port) {
-			got = append(got, e.local+" "+e.remote+" "+e.state)
+			got = append(got, e.Local+" "+e.Remote+" "+e.State)
 		}
 		if strings.Join(got, "\n") != strings.Join(tt.want, "\n") {
 			t.Errorf("filterPort(%d):\n%s\nwant\n%s", tt.port,

@@ -20,16 +20,15 @@
 package main
 
 import (
-	"bufio"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"math"
 	"os"
-	"strconv"
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/tcpnotebook/tcpnotebook/chapters/chapter04/procnet"
 )
 
 func main() {
@@ -94,143 +93,10 @@ func play(name string) error {
 		name, strings.Join(scenarios, ", "))}
 }
 
-// region states
-// The kernel numbers the states in include/net/tcp_states.h and prints
-// the number in hex in the "st" column of /proc/net/tcp.
-var stateNames = map[int]string{
-	1: "ESTABLISHED", 2: "SYN_SENT", 3: "SYN_RECV", 4: "FIN_WAIT1",
-	5: "FIN_WAIT2", 6: "TIME_WAIT", 7: "CLOSE", 8: "CLOSE_WAIT",
-	9: "LAST_ACK", 10: "LISTEN", 11: "CLOSING", 12: "NEW_SYN_RECV",
-}
-
-// entry is one line of /proc/net/tcp or /proc/net/tcp6.
-type entry struct {
-	local, remote string // "127.0.0.1:5000", "[::1]:5000"
-	state         string
-	txQueue       uint64 // bytes sent but not yet acknowledged
-	rxQueue       uint64 // bytes received but not yet read
-	timer         int    // 3: TIME_WAIT timer, 4: zero window probe
-	expires       time.Duration
-	uid, inode    uint64 // inode 0: no descriptor owns it any more
-}
-
-// parseTable reads the text of /proc/net/tcp or /proc/net/tcp6.
-func parseTable(text string) ([]entry, error) {
-	var out []entry
-	sc := bufio.NewScanner(strings.NewReader(text))
-	for first := true; sc.Scan(); first = false {
-		f := strings.Fields(sc.Text())
-		if first || len(f) < 10 {
-			continue // the header line
-		}
-		var e entry
-		var err error
-		if e.local, err = parseAddr(f[1]); err != nil {
-			return nil, err
-		}
-		if e.remote, err = parseAddr(f[2]); err != nil {
-			return nil, err
-		}
-		st, err := strconv.ParseUint(f[3], 16, 8)
-		if err != nil {
-			return nil, fmt.Errorf("state %q: %w", f[3], err)
-		}
-		e.state = stateNames[int(st)]
-		// tx_queue:rx_queue, then tr:tm->when in clock ticks (1/100 s).
-		tx, rx, _ := strings.Cut(f[4], ":")
-		e.txQueue, _ = strconv.ParseUint(tx, 16, 64)
-		e.rxQueue, _ = strconv.ParseUint(rx, 16, 64)
-		tr, when, _ := strings.Cut(f[5], ":")
-		t, _ := strconv.ParseUint(tr, 16, 8)
-		e.timer = int(t)
-		ticks, _ := strconv.ParseUint(when, 16, 64)
-		e.expires = time.Duration(ticks) * 10 * time.Millisecond
-		e.uid, _ = strconv.ParseUint(f[7], 10, 64)
-		e.inode, _ = strconv.ParseUint(f[9], 10, 64)
-		out = append(out, e)
-	}
-	return out, sc.Err()
-}
-
-// parseAddr turns "0100007F:1F90" into "127.0.0.1:8080". The kernel
-// prints each 32-bit word of the address as the CPU holds it in memory,
-// so the bytes of a word come back in network order only after they are
-// stored again in the machine's own byte order.
-func parseAddr(s string) (string, error) {
-	h, p, ok := strings.Cut(s, ":")
-	if !ok || (len(h) != 8 && len(h) != 32) {
-		return "", fmt.Errorf("bad address %q", s)
-	}
-	port, err := strconv.ParseUint(p, 16, 16)
-	if err != nil {
-		return "", fmt.Errorf("bad port in %q", s)
-	}
-	ip := make([]byte, len(h)/2)
-	for i := 0; i < len(h); i += 8 {
-		w, err := strconv.ParseUint(h[i:i+8], 16, 32)
-		if err != nil {
-			return "", fmt.Errorf("bad address %q", s)
-		}
-		binary.NativeEndian.PutUint32(ip[i/2:], uint32(w))
-	}
-	return joinHostPort(ip, int(port)), nil
-}
-
-// joinHostPort prints an address the way netstat and ss do.
-func joinHostPort(ip []byte, port int) string {
-	if len(ip) == 4 {
-		return fmt.Sprintf("%d.%d.%d.%d:%d", ip[0], ip[1], ip[2], ip[3], port)
-	}
-	if string(ip[:12]) == "\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\xff\xff" {
-		return fmt.Sprintf("[::ffff:%d.%d.%d.%d]:%d",
-			ip[12], ip[13], ip[14], ip[15], port)
-	}
-	if string(ip) == strings.Repeat("\x00", 15)+"\x01" {
-		return fmt.Sprintf("[::1]:%d", port)
-	}
-	if string(ip) == strings.Repeat("\x00", 16) {
-		return fmt.Sprintf("[::]:%d", port)
-	}
-	var parts []string
-	for i := 0; i < 16; i += 2 {
-		parts = append(parts,
-			strconv.FormatUint(uint64(binary.BigEndian.Uint16(ip[i:])), 16))
-	}
-	return fmt.Sprintf("[%s]:%d", strings.Join(parts, ":"), port)
-}
-
-// grepPort keeps the header line and the lines that mention port. The
-// kernel prints ports as four hex digits after a colon, so a substring
-// test skips most lines of a busy machine's table before any parsing.
-func grepPort(text string, port int) string {
-	hex := fmt.Sprintf(":%04X ", port)
-	lines := strings.Split(text, "\n")
-	keep := []string{lines[0]}
-	for _, l := range lines[1:] {
-		if strings.Contains(l, hex) {
-			keep = append(keep, l)
-		}
-	}
-	return strings.Join(keep, "\n")
-}
-
-// portOf returns the port of "ip:port" or "[ip6]:port".
-func portOf(addr string) int {
-	i := strings.LastIndex(addr, ":")
-	p, _ := strconv.Atoi(addr[i+1:])
-	return p
-}
-
-// endregion states
-
 // kernelTable reads the rows of /proc/net/tcp that mention port.
 // IPv4 sockets are listed there, IPv6 ones in /proc/net/tcp6.
-func kernelTable(port int) ([]entry, error) {
-	b, err := os.ReadFile("/proc/net/tcp")
-	if err != nil {
-		return nil, err
-	}
-	return parseTable(grepPort(string(b), port))
+func kernelTable(port int) ([]procnet.Entry, error) {
+	return procnet.ReadPort(procnet.TCP4, port)
 }
 
 // end is one side of the connection, found in the table by its two
@@ -241,13 +107,13 @@ type end struct {
 }
 
 // lookup returns the end's row; "-" when the kernel has forgotten it.
-func lookup(t []entry, e end) entry {
+func lookup(t []procnet.Entry, e end) procnet.Entry {
 	for _, x := range t {
-		if x.local == e.local && x.remote == e.remote {
+		if x.Local == e.local && x.Remote == e.remote {
 			return x
 		}
 	}
-	return entry{state: "-"}
+	return procnet.Entry{State: "-"}
 }
 
 // region show
@@ -257,15 +123,15 @@ func lookup(t []entry, e end) entry {
 // that caused them by a moment: we wait for them, we never sleep
 // blindly.
 func show(step string, c, s end, wantC, wantS string) error {
-	var ec, es entry
+	var ec, es procnet.Entry
 	deadline := time.Now().Add(5 * time.Second)
 	for {
-		t, err := kernelTable(portOf(s.local))
+		t, err := kernelTable(procnet.PortOf(s.local))
 		if err != nil {
 			return err
 		}
 		ec, es = lookup(t, c), lookup(t, s)
-		if ec.state == wantC && es.state == wantS {
+		if ec.State == wantC && es.State == wantS {
 			break
 		}
 		if time.Now().After(deadline) {
@@ -281,12 +147,12 @@ func show(step string, c, s end, wantC, wantS string) error {
 // describe prints a state. For TIME_WAIT it adds the time left on
 // the timer, rounded up to a second: read right after the step that
 // started it, that is the length the kernel set the timer to.
-func describe(e entry) string {
-	if e.state == "TIME_WAIT" && e.timer == 3 {
-		left := math.Ceil(e.expires.Seconds())
+func describe(e procnet.Entry) string {
+	if e.State == "TIME_WAIT" && e.Timer == procnet.TimerTimeWait {
+		left := math.Ceil(e.Expires.Seconds())
 		return fmt.Sprintf("TIME_WAIT (%.0fs left)", left)
 	}
-	return e.state
+	return e.State
 }
 
 // endregion show
@@ -435,7 +301,7 @@ func synSent() error {
 		return err
 	}
 	fmt.Printf("%-25s listener %s\n", "listen(lfd, 1)",
-		lookup(t, end{"listener", srv, "0.0.0.0:0"}).state)
+		lookup(t, end{"listener", srv, "0.0.0.0:0"}).State)
 
 	// Nobody calls accept(2): each connection stays in the queue.
 	var fds []int
@@ -491,12 +357,12 @@ func closeFirst(name, first string) error {
 		return err
 	}
 	defer x.close()
-	t, err := kernelTable(portOf(x.lis.local))
+	t, err := kernelTable(procnet.PortOf(x.lis.local))
 	if err != nil {
 		return err
 	}
 	fmt.Printf("%-25s listener %s\n", "socket+bind+listen",
-		lookup(t, x.lis).state)
+		lookup(t, x.lis).State)
 	err = show("connect+accept", x.c, x.s, "ESTABLISHED", "ESTABLISHED")
 	if err != nil {
 		return err
@@ -567,11 +433,11 @@ func fill(fd int, e end) (int, error) {
 			// Full. The window is closed when the kernel runs its
 			// zero window probe timer (timer 4 in /proc/net/tcp):
 			// nothing is in flight and bytes still wait to be sent.
-			t, err := kernelTable(portOf(e.local))
+			t, err := kernelTable(procnet.PortOf(e.local))
 			if err != nil {
 				return total, err
 			}
-			if lookup(t, e).timer == 4 {
+			if lookup(t, e).Timer == procnet.TimerProbe {
 				return total, nil
 			}
 			if time.Now().After(deadline) {
