@@ -28,6 +28,7 @@ type launcher struct {
 	modRoot string // module root, for the interpreter's GOPATH
 	root    string // directory shown paths are relative to
 	goRun   bool   // run every program with "go run" (the benchmark)
+	binDir  string // run prebuilt binaries from here (the benchmark)
 	goWork  string // the workspace file "go run" uses, once made
 }
 
@@ -36,7 +37,8 @@ func newLauncher(root string) (*launcher, error) {
 	if err != nil {
 		return nil, fmt.Errorf("find own executable: %w", err)
 	}
-	l := &launcher{self: self, root: root, goRun: os.Getenv(envGoRun) != ""}
+	l := &launcher{self: self, root: root, goRun: os.Getenv(envGoRun) != "",
+		binDir: os.Getenv(envBinDir)}
 	if _, err := os.Stat(filepath.Join(root, "go.mod")); err == nil {
 		l.modRoot = root
 	}
@@ -46,6 +48,11 @@ func newLauncher(root string) (*launcher, error) {
 // envGoRun makes the runner start programs with "go run" instead of
 // the interpreter: the benchmark compares the two on the same chapter.
 const envGoRun = "NOTEBOOK_GO_RUN"
+
+// envBinDir makes the runner start prebuilt binaries of the programs,
+// found in that directory under their names: the benchmark's floor, the
+// time the programs themselves take.
+const envBinDir = "NOTEBOOK_BIN_DIR"
 
 // compiledMarker, on a line of its own in a program, says that the
 // interpreter cannot run it and why; the runner then uses "go run".
@@ -101,6 +108,13 @@ func (l *launcher) close() {
 // command prepares a child that interprets the program in dir (or runs
 // it with "go run", for a program marked compiled or in the benchmark).
 func (l *launcher) command(dir, cwd string, args []string) *exec.Cmd {
+	if l.binDir != "" {
+		cmd := exec.Command(filepath.Join(l.binDir, filepath.Base(dir)), args...)
+		cmd.Dir = cwd
+		cmd.Env = append(childEnv(), envProgram+"="+dir)
+		cmd.SysProcAttr = newProcAttr()
+		return cmd
+	}
 	if l.goRun || compiledReason(dir) != "" {
 		rel, _ := filepath.Rel(l.modRoot, dir)
 		cmd := exec.Command("go", append([]string{"run",
