@@ -154,7 +154,26 @@ func ReadPort(path string, port int) ([]Entry, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	return t, nil
+	return Dedup(t), nil
+}
+
+// Dedup drops repeated rows. The kernel writes a large table in pieces,
+// one per read, and walks its hash table again for each; when sockets
+// come and go in between (a busy machine), a socket can be printed
+// twice. The same connection and owner is the same socket (listeners
+// sharing a port by SO_REUSEPORT differ by inode).
+func Dedup(t []Entry) []Entry {
+	seen := map[string]bool{}
+	var out []Entry
+	for _, e := range t {
+		k := e.Local + " " + e.Remote + " " + e.State + " " +
+			fmt.Sprint(e.Inode)
+		if !seen[k] {
+			seen[k] = true
+			out = append(out, e)
+		}
+	}
+	return out
 }
 
 // GrepPort keeps the header line and the lines that mention port. The

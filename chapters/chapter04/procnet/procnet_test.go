@@ -238,3 +238,20 @@ func BenchmarkGrepPort(b *testing.B) {
 		}
 	}
 }
+
+func TestDedup(t *testing.T) {
+	a := Entry{Local: "127.0.0.1:5000", Remote: "127.0.0.1:6000", State: "TIME_WAIT"}
+	b := Entry{Local: "127.0.0.1:5000", Remote: "0.0.0.0:0", State: "LISTEN", Inode: 7}
+	c := b
+	c.Inode = 8 // a second SO_REUSEPORT listener: another socket
+	got := Dedup([]Entry{a, b, a, c, b, a})
+	want := []Entry{a, b, c}
+	if len(got) != len(want) {
+		t.Fatalf("Dedup kept %d rows, want %d: %+v", len(got), len(want), got)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("row %d = %+v, want %+v", i, got[i], want[i])
+		}
+	}
+}
