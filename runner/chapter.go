@@ -5,6 +5,8 @@ package main
 
 import (
 	"fmt"
+	"go/parser"
+	"go/token"
 	"io"
 	"os"
 	"path/filepath"
@@ -321,10 +323,23 @@ func (e *engine) index(secs []Section) {
 				file = s.Zh
 			}
 			title := s.Name
-			if d, err := parseDoc(file); err == nil && d.Title != "" {
-				title = d.Title
+			var progs []string
+			if d, err := parseDoc(file); err == nil {
+				if d.Title != "" {
+					title = d.Title
+				}
+				for _, p := range sectionPrograms(d) {
+					// Programs only: a package a section shows is not one.
+					if isProgram(filepath.Join(e.ch.Dir, p)) {
+						progs = append(progs, "[`"+p+"`]("+p+"/"+p+".go)")
+					}
+				}
 			}
-			fmt.Fprintf(&b, "%d. [%s](%s)\n", k+1, title, filepath.Base(file))
+			fmt.Fprintf(&b, "%d. [%s](%s)", k+1, title, filepath.Base(file))
+			if len(progs) > 0 {
+				b.WriteString(": " + strings.Join(progs, ", "))
+			}
+			b.WriteString("\n")
 		}
 		b.WriteString("\n")
 		fresh := b.String()
@@ -396,4 +411,15 @@ func diff(a, b string) string {
 		out = append([]string{"    (the recorded block is empty)"}, out...)
 	}
 	return strings.Join(out, "\n")
+}
+
+// isProgram reports whether dir holds a program (package main), not a
+// package that programs import.
+func isProgram(dir string) bool {
+	f, err := programFile(dir)
+	if err != nil {
+		return false
+	}
+	file, err := parser.ParseFile(token.NewFileSet(), f, nil, parser.PackageClauseOnly)
+	return err == nil && file.Name.Name == "main"
 }
