@@ -272,6 +272,10 @@ type runOpts struct {
 	ready   *regexp.Regexp
 	program string
 	args    []string
+	// needs names a capability without which the program prints
+	// something else (a recorded fallback): its output is then shown
+	// but neither compared nor recorded.
+	needs string
 }
 
 var defaultReady = regexp.MustCompile(`listening on (\S+)`)
@@ -304,6 +308,11 @@ func (s *sectionRun) parseOpts(d *Directive, named bool) (*runOpts, error) {
 				return nil, fmt.Errorf("bad exit status %q", v)
 			}
 			o.exit = n
+		case "needs":
+			if v != "net_raw" {
+				return nil, fmt.Errorf("needs=%q: the runner knows net_raw", v)
+			}
+			o.needs = v
 		case "mask", "ready":
 			// Multi-line mode: ^ and $ match at each line.
 			re, err := regexp.Compile("(?m)" + v)
@@ -386,6 +395,14 @@ func (s *sectionRun) run(di int, d *Directive) {
 	if e.mode == modePlay {
 		s.showStatus(p)
 		fmt.Fprintln(e.out)
+	}
+	if ok && o.needs != "" && !hasCapNetRaw() {
+		if e.mode != modePlay {
+			fmt.Fprintf(e.out, "  %s:%d: %s not compared: it needs "+
+				"CAP_NET_RAW (run as root to check it)\n",
+				e.rel(s.doc.Path), d.Line, o.program)
+		}
+		return
 	}
 	if ok {
 		s.generated[[2]int{di, 0}] = mask(out, o.masks)
@@ -656,4 +673,20 @@ func (e *engine) noteCompiled(dir string) {
 		fmt.Fprintln(e.out, e.style.dim("  (the interpreter cannot run "+
 			filepath.Base(dir)+": "+r+"; it runs with go run instead)"))
 	}
+}
+
+// hasCapNetRaw reports whether this process may open raw packet
+// sockets: bit 13 (CAP_NET_RAW) of CapEff in /proc/self/status.
+func hasCapNetRaw() bool {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return false
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "CapEff:"); ok {
+			caps, err := strconv.ParseUint(strings.TrimSpace(v), 16, 64)
+			return err == nil && caps&(1<<13) != 0
+		}
+	}
+	return false
 }

@@ -314,3 +314,30 @@ func TestParseArgs(t *testing.T) {
 		}
 	}
 }
+
+func TestParseOpts(t *testing.T) {
+	s := &sectionRun{e: &engine{}, vars: map[string]string{"srv.port": "4242"}}
+	d := &Directive{Kind: "run", Words: []string{"needs=net_raw", "timeout=3s",
+		"exit=2", `mask=:(\d+)`, "prog", "-p", "{srv.port}"}}
+	o, err := s.parseOpts(d, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o.needs != "net_raw" || o.timeout.String() != "3s" || o.exit != 2 ||
+		len(o.masks) != 1 || o.program != "prog" ||
+		!reflect.DeepEqual(o.args, []string{"-p", "4242"}) {
+		t.Errorf("parseOpts = %+v", o)
+	}
+	for _, words := range [][]string{
+		{"needs=root", "prog"},
+		{"timeout=soon", "prog"},
+		{"exit=x", "prog"},
+		{"mask=(", "prog"},
+		{"colour=red", "prog"},
+		{"timeout=1s"},
+	} {
+		if _, err := s.parseOpts(&Directive{Kind: "run", Words: words}, false); err == nil {
+			t.Errorf("parseOpts(%q) accepted bad options", words)
+		}
+	}
+}
