@@ -37,9 +37,10 @@ const (
 	envDisplay = "NOTEBOOK_DISPLAY"
 	// envCells makes a child read cells from standard input.
 	envCells = "NOTEBOOK_CELLS"
-	// envModRoot is the module root, mapped into the interpreter's GOPATH
-	// so that programs can import the repository's own packages.
-	envModRoot = "NOTEBOOK_MODROOT"
+	// envGopath is a GOPATH in which the module's import path leads to
+	// the module root, so that interpreted programs can import the
+	// repository's own packages. The parent runner makes it once.
+	envGopath = "NOTEBOOK_GOPATH"
 
 	// exitCompile is the status of a child whose program did not compile.
 	exitCompile = 125
@@ -65,14 +66,10 @@ func isChild() (int, bool) {
 // newInterp makes an interpreter with the symbol sets the lessons need:
 // the standard library, unsafe (byte-order views), syscall (raw
 // sockets) and the unrestricted set (os/exec, syscall.Kill, Shutdown).
-func newInterp(args []string) (*interp.Interpreter, func(), error) {
-	gopath, cleanup, err := makeGopath(os.Getenv(envModRoot))
-	if err != nil {
-		return nil, nil, err
-	}
+func newInterp(args []string) (*interp.Interpreter, error) {
 	i := interp.New(interp.Options{
 		Args:         args,
-		GoPath:       gopath,
+		GoPath:       os.Getenv(envGopath),
 		Unrestricted: true,
 	})
 	for _, syms := range []interp.Exports{
@@ -80,11 +77,10 @@ func newInterp(args []string) (*interp.Interpreter, func(), error) {
 		unrestricted.Symbols,
 	} {
 		if err := i.Use(syms); err != nil {
-			cleanup()
-			return nil, nil, err
+			return nil, err
 		}
 	}
-	return i, cleanup, nil
+	return i, nil
 }
 
 // makeGopath returns a GOPATH in which the module's import path leads to
@@ -152,12 +148,11 @@ func childProgram(dir string, args []string) int {
 		display = file
 	}
 	name := filepath.Base(dir)
-	i, cleanup, err := newInterp(append([]string{name}, args...))
+	i, err := newInterp(append([]string{name}, args...))
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "runner: error: %v\n", err)
 		return exitCompile
 	}
-	defer cleanup()
 	// The //line directive makes positions in errors point into the
 	// program's file rather than at an anonymous source string.
 	code := fmt.Sprintf("//line %s:1:1\n%s", display, src)
@@ -191,12 +186,11 @@ type cellResult struct {
 // interpreter, so that declarations carry from cell to cell. After each
 // cell it writes a line starting with cellEnd and a JSON cellResult.
 func childCells(in io.Reader, out *os.File) int {
-	i, cleanup, err := newInterp([]string{"cell"})
+	i, err := newInterp([]string{"cell"})
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "runner: error: %v\n", err)
 		return exitCompile
 	}
-	defer cleanup()
 	sc := bufio.NewScanner(in)
 	sc.Buffer(make([]byte, 1<<20), 16<<20)
 	for sc.Scan() {

@@ -30,6 +30,8 @@ type launcher struct {
 	goRun   bool   // run every program with "go run" (the benchmark)
 	binDir  string // run prebuilt binaries from here (the benchmark)
 	goWork  string // the workspace file "go run" uses, once made
+	gopath  string // the interpreter's GOPATH (see makeGopath)
+	cleanup func() // removes gopath
 }
 
 func newLauncher(root string) (*launcher, error) {
@@ -39,8 +41,15 @@ func newLauncher(root string) (*launcher, error) {
 	}
 	l := &launcher{self: self, root: root, goRun: os.Getenv(envGoRun) != "",
 		binDir: os.Getenv(envBinDir)}
+	l.cleanup = func() {}
 	if _, err := os.Stat(filepath.Join(root, "go.mod")); err == nil {
 		l.modRoot = root
+		// One GOPATH for every child of this run, removed at the end
+		// (a child that calls os.Exit runs no cleanup of its own).
+		l.gopath, l.cleanup, err = makeGopath(root)
+		if err != nil {
+			return nil, err
+		}
 	}
 	return l, nil
 }
@@ -100,6 +109,7 @@ func (l *launcher) workFile() (string, error) {
 
 // close removes what the launcher made.
 func (l *launcher) close() {
+	l.cleanup()
 	if l.goWork != "" {
 		os.RemoveAll(filepath.Dir(l.goWork))
 	}
@@ -140,7 +150,7 @@ func (l *launcher) command(dir, cwd string, args []string) *exec.Cmd {
 	cmd.Env = append(childEnv(),
 		envProgram+"="+dir,
 		envDisplay+"="+display,
-		envModRoot+"="+l.modRoot)
+		envGopath+"="+l.gopath)
 	// A process group of its own, so that a timeout ends the program
 	// and any processes it started, and nothing else.
 	cmd.SysProcAttr = newProcAttr()
@@ -367,7 +377,7 @@ func (l *launcher) startCells(cwd string) (*cellRunner, error) {
 	cmd := exec.Command(l.self)
 	cmd.Args[0] = "runner"
 	cmd.Dir = cwd
-	cmd.Env = append(childEnv(), envCells+"=1", envModRoot+"="+l.modRoot)
+	cmd.Env = append(childEnv(), envCells+"=1", envGopath+"="+l.gopath)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	in, err := cmd.StdinPipe()
 	if err != nil {

@@ -252,6 +252,7 @@ func TestCompiledEqualsInterpreted(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(l.close) // after the parallel subtests, not before
 	chapters, err := listChapters(root)
 	if err != nil {
 		t.Fatal(err)
