@@ -40,7 +40,7 @@ func TestMain(m *testing.M) {
 			flag.Set("test.parallel", strconv.Itoa(4*runtime.GOMAXPROCS(0)))
 		}
 	}
-	testscript.Main(m, map[string]func(){
+	testscript.Main(cleanupM{m}, map[string]func(){
 		"runner": func() {
 			if code, ok := isChild(); ok {
 				os.Exit(code)
@@ -48,6 +48,17 @@ func TestMain(m *testing.M) {
 			os.Exit(mainExit(os.Args[1:], os.Stdout, os.Stderr))
 		},
 	})
+}
+
+// cleanupM removes the programs built for the tests once they have run.
+type cleanupM struct{ m *testing.M }
+
+func (c cleanupM) Run() int {
+	code := c.m.Run()
+	if binDir != "" {
+		os.RemoveAll(binDir)
+	}
+	return code
 }
 
 var (
