@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"unicode/utf8"
 )
 
 // style adds ANSI colours when the output is a terminal.
@@ -90,25 +91,29 @@ func wrapText(t string, width int) string {
 			cont = "│ "
 		}
 		for displayWidth(line) > width {
-			cut, w, lastSpace := 0, 0, -1
+			// lastBreak is the last place a line may end: before a
+			// space, or before a CJK character (Chinese needs no spaces
+			// to break), but not inside a word of Latin letters.
+			cut, w, lastBreak := 0, 0, -1
 			for k, r := range line {
 				rw := displayWidth(string(r))
 				if w+rw > width {
 					cut = k
 					break
 				}
-				if r == ' ' {
-					lastSpace = k
+				if r == ' ' || (rw == 2 && k > 0) {
+					lastBreak = k
 				}
 				w += rw
 			}
 			if cut <= len(cont) {
 				break
 			}
-			if lastSpace > len(cont) {
-				cut = lastSpace
+			if r, _ := utf8.DecodeRuneInString(line[cut:]); r != ' ' &&
+				displayWidth(string(r)) != 2 && lastBreak > len(cont) {
+				cut = lastBreak
 			}
-			out = append(out, line[:cut])
+			out = append(out, strings.TrimRight(line[:cut], " "))
 			line = cont + strings.TrimLeft(line[cut:], " ")
 		}
 		out = append(out, line)

@@ -276,6 +276,8 @@ func TestWrapText(t *testing.T) {
 		{"one two three four", 9, "one two\nthree\nfour"},
 		{"• a list item that wraps", 12, "• a list\n  item that\n  wraps"},
 		{"中文字符每个占两列宽", 8, "中文字符\n每个占两\n列宽"},
+		{"端口是 `listening on` 的一部分", 14, "端口是\n`listening on`\n的一部分"},
+		{"中文里的 word 不拆开", 12, "中文里的\nword 不拆开"},
 	}
 	for _, tt := range tests {
 		if got := wrapText(tt.in, tt.width); got != tt.want {
