@@ -359,7 +359,9 @@ func runCompiled(t *testing.T, path, dir string, args []string) string {
 
 // compiledOnly is the list of programs the interpreter cannot run, with
 // the reason each gives. Adding to it is a decision: it should be rare.
-var compiledOnly = map[string]bool{}
+var compiledOnly = map[string]bool{
+	"echo-bench": true, // gonum.org/v1/plot for the chart
+}
 
 // TestCompiledOnly pins the programs marked //notebook:compiled.
 func TestCompiledOnly(t *testing.T) {
@@ -390,6 +392,77 @@ func TestCompiledOnly(t *testing.T) {
 	for p := range compiledOnly {
 		if !got[p] {
 			t.Errorf("%s is in the pinned list but not marked //notebook:compiled", p)
+		}
+	}
+}
+
+// TestBadFlag gives every program a flag it does not have. Each must
+// refuse it the same way, compiled and interpreted: exit status 2, one
+// line on standard error naming the program, nothing on standard
+// output, no file written, no hang.
+func TestBadFlag(t *testing.T) {
+	bin := programs(t)
+	root := repoRoot(t)
+	l, err := newLauncher(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(l.close)
+	ents, err := os.ReadDir(bin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ents) == 0 {
+		t.Fatal("no programs built")
+	}
+	for _, e := range ents {
+		name := e.Name()
+		dir := filepath.Join(root, "chapters", "chapter04", name)
+		hows := []string{"compiled", "interpreted"}
+		if compiledReason(dir) != "" {
+			hows = hows[:1] // not interpreted: see TestCompiledOnly
+		}
+		for _, how := range hows {
+			how := how
+			t.Run(name+"/"+how, func(t *testing.T) {
+				t.Parallel()
+				cwd := t.TempDir()
+				var cmd *exec.Cmd
+				if how == "compiled" {
+					cmd = exec.Command(filepath.Join(bin, name), "-no-such-flag")
+					cmd.Dir = cwd
+				} else {
+					cmd = l.command(dir, cwd, []string{"-no-such-flag"})
+				}
+				var stdout, stderr bytes.Buffer
+				cmd.Stdout, cmd.Stderr = &stdout, &stderr
+				if err := cmd.Start(); err != nil {
+					t.Fatal(err)
+				}
+				done := make(chan error, 1)
+				go func() { done <- cmd.Wait() }()
+				select {
+				case <-done:
+				case <-time.After(20 * time.Second):
+					cmd.Process.Kill()
+					<-done
+					t.Fatal("still running after 20 s")
+				}
+				if code := cmd.ProcessState.ExitCode(); code != 2 {
+					t.Errorf("exit status %d, want 2", code)
+				}
+				lines := strings.Split(strings.TrimRight(stderr.String(), "\n"), "\n")
+				if len(lines) != 1 || !strings.HasPrefix(lines[0], name+": ") {
+					t.Errorf("stderr is not one line starting with %q:\n%s",
+						name+": ", stderr.String())
+				}
+				if stdout.Len() != 0 {
+					t.Errorf("stdout is not empty:\n%s", stdout.String())
+				}
+				if files, _ := os.ReadDir(cwd); len(files) != 0 {
+					t.Errorf("it wrote %s in its working directory", files[0].Name())
+				}
+			})
 		}
 	}
 }

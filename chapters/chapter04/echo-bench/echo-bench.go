@@ -24,6 +24,8 @@
 //	go run ./chapters/chapter04/echo-bench -compare -svg out.svg
 package main
 
+//notebook:compiled it draws its chart with gonum.org/v1/plot, a module the interpreter cannot load
+
 import (
 	"bufio"
 	"context"

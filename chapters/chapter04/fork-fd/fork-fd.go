@@ -66,6 +66,10 @@ func run(args []string) error {
 	if len(args) > 1 {
 		return &usageError{"want at most 1 argument: [file]"}
 	}
+	if len(args) == 1 && strings.HasPrefix(args[0], "-") {
+		// A mistyped flag is not a file name to overwrite.
+		return &usageError{"unknown flag " + args[0] + " (" + usage + ")"}
+	}
 	path := ""
 	if len(args) == 1 {
 		path = args[0]

@@ -97,7 +97,14 @@ func run(args []string, out io.Writer) error {
 	pcapOut := fs.String("pcap", "", "write the captured frames to `file`")
 	recorded := fs.Bool("recorded", false, "show the recorded trace")
 	replay := fs.String("replay", "", "show the trace in pcap `file`")
-	if err := fs.Parse(args); err != nil {
+	// Errors are reported once, in one line, by main; -h prints the
+	// usage on standard output and is not an error.
+	fs.SetOutput(io.Discard)
+	if err := fs.Parse(args); err == flag.ErrHelp {
+		fs.SetOutput(os.Stdout)
+		fs.Usage()
+		return nil
+	} else if err != nil {
 		return &usageError{err.Error()}
 	}
 	if fs.NArg() != 0 {

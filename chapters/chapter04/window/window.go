@@ -62,7 +62,14 @@ func run(args []string, out io.Writer) error {
 	trace := fs.Bool("trace", false, "capture the source's example on lo")
 	record := fs.String("record", "", "with -trace: also write it to `file`")
 	recorded := fs.Bool("recorded", false, "with -trace: show the recording")
-	if err := fs.Parse(args); err != nil {
+	// Errors are reported once, in one line, by main; -h prints the
+	// usage on standard output and is not an error.
+	fs.SetOutput(io.Discard)
+	if err := fs.Parse(args); err == flag.ErrHelp {
+		fs.SetOutput(os.Stdout)
+		fs.Usage()
+		return nil
+	} else if err != nil {
 		return &usageError{err.Error()}
 	}
 	if fs.NArg() != 0 {
