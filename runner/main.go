@@ -362,7 +362,13 @@ func list(w io.Writer, chapters []*Chapter, lang string) error {
 				return err
 			}
 			fmt.Fprintf(w, "  %-22s %s\n", s.Name, d.Title)
-			if progs := sectionPrograms(d); len(progs) > 0 {
+			var progs []string
+			for _, p := range sectionPrograms(d) {
+				if isProgram(filepath.Join(ch.Dir, p)) {
+					progs = append(progs, p)
+				}
+			}
+			if len(progs) > 0 {
 				fmt.Fprintf(w, "  %-22s programs: %s\n", "",
 					strings.Join(progs, " "))
 			}
