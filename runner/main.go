@@ -395,7 +395,9 @@ func selectSections(ch *Chapter, part string) ([]Section, error) {
 			return nil, err
 		}
 		for _, p := range sectionPrograms(d) {
-			progs = append(progs, p)
+			if isProgram(filepath.Join(ch.Dir, p)) {
+				progs = append(progs, p)
+			}
 			if p == part {
 				out = append(out, s)
 			}
