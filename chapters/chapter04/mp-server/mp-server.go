@@ -496,7 +496,9 @@ func socketStates() string {
 			inodes[strings.TrimSuffix(inode, "]")] = true
 		}
 	}
-	counts := make(map[string]int)
+	// The state of each of our sockets, by inode: a busy machine's long
+	// table is printed in pieces and may show a socket twice.
+	states := make(map[string]string)
 	for _, table := range []string{"/proc/net/tcp", "/proc/net/tcp6"} {
 		f, err := os.Open(table)
 		if err != nil {
@@ -508,9 +510,13 @@ func socketStates() string {
 			if len(fields) < 10 || !inodes[fields[9]] {
 				continue
 			}
-			counts[tcpStates[fields[3]]]++
+			states[fields[9]] = tcpStates[fields[3]]
 		}
 		f.Close()
+	}
+	counts := make(map[string]int)
+	for _, state := range states {
+		counts[state]++
 	}
 	var parts []string
 	for state, n := range counts {
