@@ -73,13 +73,12 @@ func (e *engine) section(sec Section) error {
 		fmt.Fprintf(e.out, "%s %s/%s ... ", map[mode]string{
 			modeCheck: "checking", modeUpdate: "updating"}[e.mode],
 			e.ch.Name, sec.Name)
-		for _, p := range parity(en, zh) {
-			e.fails = append(e.fails, p)
-		}
-		if len(parity(en, zh)) > 0 {
-			// Outputs can't be shared between files that differ in shape.
+		if ps := parity(en, zh); len(ps) > 0 {
+			// Outputs can't be shared between files that differ in
+			// shape: the section is not run until they agree.
+			e.fails = append(e.fails, ps...)
 			fmt.Fprintln(e.out, e.style.red("zh/en differ"))
-			for _, p := range e.fails[nfail:] {
+			for _, p := range ps {
 				fmt.Fprintln(e.out, "  "+p)
 			}
 			return nil
