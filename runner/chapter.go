@@ -147,7 +147,7 @@ func (e *engine) compare(doc *Doc, gen map[[2]int]string) {
 				continue
 			}
 			if f.Content != fresh {
-				what := "output"
+				var what string
 				if d.Kind == "include" {
 					what = "code block differs from " + d.Words[0]
 				} else {
@@ -327,11 +327,8 @@ func (e *engine) index(secs []Section) {
 				if d.Title != "" {
 					title = d.Title
 				}
-				for _, p := range sectionPrograms(d) {
-					// Programs only: a package a section shows is not one.
-					if isProgram(filepath.Join(e.ch.Dir, p)) {
-						progs = append(progs, "[`"+p+"`]("+p+"/"+p+".go)")
-					}
+				for _, p := range programsOf(e.ch, d) {
+					progs = append(progs, "[`"+p+"`]("+p+"/"+p+".go)")
 				}
 			}
 			fmt.Fprintf(&b, "%d. [%s](%s)", k+1, title, filepath.Base(file))

@@ -341,6 +341,18 @@ func sectionPrograms(doc *Doc) []string {
 	return out
 }
 
+// programsOf lists the programs (package main) a section uses, leaving
+// out the packages whose code it shows (tcphdr, procnet).
+func programsOf(ch *Chapter, doc *Doc) []string {
+	var out []string
+	for _, p := range sectionPrograms(doc) {
+		if isProgram(filepath.Join(ch.Dir, p)) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
 func list(w io.Writer, chapters []*Chapter, lang string) error {
 	for _, ch := range chapters {
 		idx := filepath.Join(ch.Dir, "README.md")
@@ -362,13 +374,7 @@ func list(w io.Writer, chapters []*Chapter, lang string) error {
 				return err
 			}
 			fmt.Fprintf(w, "  %-22s %s\n", s.Name, d.Title)
-			var progs []string
-			for _, p := range sectionPrograms(d) {
-				if isProgram(filepath.Join(ch.Dir, p)) {
-					progs = append(progs, p)
-				}
-			}
-			if len(progs) > 0 {
+			if progs := programsOf(ch, d); len(progs) > 0 {
 				fmt.Fprintf(w, "  %-22s programs: %s\n", "",
 					strings.Join(progs, " "))
 			}
@@ -394,10 +400,8 @@ func selectSections(ch *Chapter, part string) ([]Section, error) {
 		if err != nil {
 			return nil, err
 		}
+		progs = append(progs, programsOf(ch, d)...)
 		for _, p := range sectionPrograms(d) {
-			if isProgram(filepath.Join(ch.Dir, p)) {
-				progs = append(progs, p)
-			}
 			if p == part {
 				out = append(out, s)
 			}

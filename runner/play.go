@@ -365,25 +365,8 @@ func (s *sectionRun) run(di int, d *Directive) {
 		e.fail(s.doc, d.Line, "%v", err)
 		return
 	}
-	stdin := s.stdin
-	s.stdin = nil
-	dir, err := s.programDir(o.program)
-	if err != nil {
-		e.fail(s.doc, d.Line, "%v", err)
-		return
-	}
-	if e.mode == modePlay {
-		fmt.Fprintln(e.out, e.style.bold("$ "+o.program+" "+
-			strings.Join(o.args, " ")))
-		e.noteCompiled(dir)
-	}
-	var live io.Writer
-	if e.mode == modePlay {
-		live = &indentWriter{w: e.out, prefix: "  "}
-	}
-	p, err := start(e.l.command(dir, s.tmp, o.args), stdin, live)
-	if err != nil {
-		e.fail(s.doc, d.Line, "start %s: %v", o.program, err)
+	p, ok := s.launch(d, o, false)
+	if !ok {
 		return
 	}
 	if err := p.wait(o.timeout); err == errTimeout {
@@ -407,6 +390,38 @@ func (s *sectionRun) run(di int, d *Directive) {
 	if ok {
 		s.generated[[2]int{di, 0}] = mask(out, o.masks)
 	}
+}
+
+// launch starts the program of a run or start directive with the
+// pending standard input, showing its command line when playing; a
+// foreground program's output is shown live as well. It reports
+// failures itself.
+func (s *sectionRun) launch(d *Directive, o *runOpts, background bool) (*proc, bool) {
+	e := s.e
+	stdin := s.stdin
+	s.stdin = nil
+	dir, err := s.programDir(o.program)
+	if err != nil {
+		e.fail(s.doc, d.Line, "%v", err)
+		return nil, false
+	}
+	var live io.Writer
+	if e.mode == modePlay {
+		line := "$ " + o.program + " " + strings.Join(o.args, " ")
+		if background {
+			line += " &"
+		} else {
+			live = &indentWriter{w: e.out, prefix: "  "}
+		}
+		fmt.Fprintln(e.out, e.style.bold(line))
+		e.noteCompiled(dir)
+	}
+	p, err := start(e.l.command(dir, s.tmp, o.args), stdin, live)
+	if err != nil {
+		e.fail(s.doc, d.Line, "start %s: %v", o.program, err)
+		return nil, false
+	}
+	return p, true
 }
 
 // judge turns a finished child into its recorded output and says
@@ -460,21 +475,8 @@ func (s *sectionRun) startBg(d *Directive) {
 			o.name)
 		return
 	}
-	stdin := s.stdin
-	s.stdin = nil
-	dir, err := s.programDir(o.program)
-	if err != nil {
-		e.fail(s.doc, d.Line, "%v", err)
-		return
-	}
-	if e.mode == modePlay {
-		fmt.Fprintln(e.out, e.style.bold("$ "+o.program+" "+
-			strings.Join(o.args, " ")+" &"))
-		e.noteCompiled(dir)
-	}
-	p, err := start(e.l.command(dir, s.tmp, o.args), stdin, nil)
-	if err != nil {
-		e.fail(s.doc, d.Line, "start %s: %v", o.program, err)
+	p, ok := s.launch(d, o, true)
+	if !ok {
 		return
 	}
 	b := &bgProc{p: p, masks: o.masks, line: d.Line}

@@ -223,23 +223,15 @@ type proc struct {
 // start launches cmd with stdin text (nil means empty input) and
 // collects stdout and stderr, interleaved, through one pipe.
 func start(cmd *exec.Cmd, stdin *string, live io.Writer) (*proc, error) {
-	r, w, err := os.Pipe()
-	if err != nil {
-		return nil, err
-	}
-	cmd.Stdout, cmd.Stderr = w, w
 	if stdin != nil {
 		cmd.Stdin = strings.NewReader(*stdin)
 	}
-	p := &proc{cmd: cmd, done: make(chan struct{}), live: live,
-		lines: make(chan string, 64)}
-	if err := cmd.Start(); err != nil {
-		r.Close()
-		w.Close()
+	r, err := startMerged(cmd)
+	if err != nil {
 		return nil, err
 	}
-	w.Close()
-	track(cmd.Process.Pid)
+	p := &proc{cmd: cmd, done: make(chan struct{}), live: live,
+		lines: make(chan string, 64)}
 	readDone := make(chan struct{})
 	go func() {
 		defer close(readDone)
@@ -272,11 +264,7 @@ func start(cmd *exec.Cmd, stdin *string, live io.Writer) (*proc, error) {
 		}
 	}()
 	go func() {
-		p.err = cmd.Wait()
-		// The program is gone; anything it started and left behind in
-		// its process group would keep the pipe open forever.
-		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-		untrack(cmd.Process.Pid)
+		p.err = reap(cmd)
 		select {
 		case <-readDone:
 		case <-time.After(2 * time.Second):
@@ -285,6 +273,34 @@ func start(cmd *exec.Cmd, stdin *string, live io.Writer) (*proc, error) {
 		close(p.done)
 	}()
 	return p, nil
+}
+
+// startMerged starts cmd with its standard output and error on one
+// pipe, so that their lines keep their order, records it among the live
+// children, and returns the pipe's read end.
+func startMerged(cmd *exec.Cmd) (*os.File, error) {
+	r, w, err := os.Pipe()
+	if err != nil {
+		return nil, err
+	}
+	cmd.Stdout, cmd.Stderr = w, w
+	err = cmd.Start()
+	w.Close() // the child has its copy
+	if err != nil {
+		r.Close()
+		return nil, err
+	}
+	track(cmd.Process.Pid)
+	return r, nil
+}
+
+// reap waits for cmd to end, then kills what it left behind in its
+// process group: a leftover would hold the output pipe open for ever.
+func reap(cmd *exec.Cmd) error {
+	err := cmd.Wait()
+	syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+	untrack(cmd.Process.Pid)
+	return err
 }
 
 // output returns what the child has printed so far.
@@ -378,28 +394,18 @@ func (l *launcher) startCells(cwd string) (*cellRunner, error) {
 	cmd.Args[0] = "runner"
 	cmd.Dir = cwd
 	cmd.Env = append(childEnv(), envCells+"=1", envGopath+"="+l.gopath)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.SysProcAttr = newProcAttr()
 	in, err := cmd.StdinPipe()
 	if err != nil {
 		return nil, err
 	}
-	r, w, err := os.Pipe()
+	r, err := startMerged(cmd)
 	if err != nil {
 		return nil, err
 	}
-	cmd.Stdout, cmd.Stderr = w, w
-	if err := cmd.Start(); err != nil {
-		r.Close()
-		w.Close()
-		return nil, err
-	}
-	w.Close()
-	track(cmd.Process.Pid)
 	p := &proc{cmd: cmd, done: make(chan struct{})}
 	go func() {
-		p.err = cmd.Wait()
-		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-		untrack(cmd.Process.Pid)
+		p.err = reap(cmd)
 		close(p.done)
 	}()
 	return &cellRunner{p: p, in: in, buf: bufio.NewReader(r)}, nil
@@ -458,7 +464,7 @@ func (c *cellRunner) close() {
 	select {
 	case <-c.p.done:
 	case <-time.After(2 * time.Second):
-		syscall.Kill(-c.p.cmd.Process.Pid, syscall.SIGKILL)
+		c.p.kill(syscall.SIGKILL)
 		<-c.p.done
 	}
 }

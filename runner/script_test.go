@@ -309,16 +309,8 @@ func TestCompiledEqualsInterpreted(t *testing.T) {
 					t.Parallel()
 					compiled := runCompiled(t, filepath.Join(bin, o.program),
 						filepath.Join(ch.Dir, o.program), o.args)
-					p, err := start(l.command(filepath.Join(ch.Dir, o.program),
-						t.TempDir(), o.args), nil, nil)
-					if err != nil {
-						t.Fatal(err)
-					}
-					if err := p.wait(o.timeout); err != nil {
-						t.Fatalf("interpreted %s: %v", key, err)
-					}
-					code, _ := p.status()
-					interpreted := fmt.Sprintf("%s[exit %d]\n", p.output(), code)
+					interpreted := transcript(t, l.command(filepath.Join(ch.Dir, o.program),
+						t.TempDir(), o.args), o.timeout)
 					if a, b := mask(compiled, o.masks), mask(interpreted, o.masks); a != b {
 						t.Errorf("%s prints differently compiled and interpreted:\n%s",
 							key, diff(a, b))
@@ -339,22 +331,23 @@ func runCompiled(t *testing.T, path, dir string, args []string) string {
 	// The interpreted run sees NOTEBOOK_PROGRAM (the program's directory,
 	// where handshake and window find their recordings); so does this one.
 	cmd.Env = append(os.Environ(), envProgram+"="+dir)
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
 	cmd.SysProcAttr = newProcAttr()
-	if err := cmd.Start(); err != nil {
+	return transcript(t, cmd, 20*time.Second)
+}
+
+// transcript runs cmd as the runner runs a program, and returns its
+// merged output followed by its exit status.
+func transcript(t *testing.T, cmd *exec.Cmd, timeout time.Duration) string {
+	t.Helper()
+	p, err := start(cmd, nil, nil)
+	if err != nil {
 		t.Fatal(err)
 	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	select {
-	case <-done:
-	case <-time.After(20 * time.Second):
-		cmd.Process.Kill()
-		<-done
-		t.Fatalf("compiled %s timed out", path)
+	if err := p.wait(timeout); err != nil {
+		t.Fatalf("%s: %v", strings.Join(cmd.Args, " "), err)
 	}
-	return fmt.Sprintf("%s[exit %d]\n", out.String(), cmd.ProcessState.ExitCode())
+	code, _ := p.status()
+	return fmt.Sprintf("%s[exit %d]\n", p.output(), code)
 }
 
 // compiledOnly is the list of programs the interpreter cannot run, with
