@@ -309,8 +309,8 @@ func (s *sectionRun) parseOpts(d *Directive, named bool) (*runOpts, error) {
 			}
 			o.exit = n
 		case "needs":
-			if v != "net_raw" {
-				return nil, fmt.Errorf("needs=%q: the runner knows net_raw", v)
+			if _, known := capabilities[v]; !known {
+				return nil, fmt.Errorf("needs=%q: the runner knows net_raw and net_admin", v)
 			}
 			o.needs = v
 		case "mask", "ready":
@@ -379,11 +379,11 @@ func (s *sectionRun) run(di int, d *Directive) {
 		s.showStatus(p)
 		fmt.Fprintln(e.out)
 	}
-	if ok && o.needs != "" && !hasCapNetRaw() {
+	if ok && o.needs != "" && !hasCapability(o.needs) {
 		if e.mode != modePlay {
 			fmt.Fprintf(e.out, "  %s:%d: %s not compared: it needs "+
-				"CAP_NET_RAW (run as root to check it)\n",
-				e.rel(s.doc.Path), d.Line, o.program)
+				"CAP_%s (run as root to check it)\n",
+				e.rel(s.doc.Path), d.Line, o.program, strings.ToUpper(o.needs))
 		}
 		return
 	}
@@ -677,9 +677,16 @@ func (e *engine) noteCompiled(dir string) {
 	}
 }
 
-// hasCapNetRaw reports whether this process may open raw packet
-// sockets: bit 13 (CAP_NET_RAW) of CapEff in /proc/self/status.
-func hasCapNetRaw() bool {
+// capabilities maps the names needs= takes to their bit in the
+// kernel's capability sets (linux/capability.h).
+var capabilities = map[string]uint{
+	"net_admin": 12, // namespaces, links, routes, TUN devices
+	"net_raw":   13, // raw and packet sockets
+}
+
+// hasCapability reports whether this process has the named capability
+// in its effective set (CapEff in /proc/self/status).
+func hasCapability(name string) bool {
 	b, err := os.ReadFile("/proc/self/status")
 	if err != nil {
 		return false
@@ -687,7 +694,7 @@ func hasCapNetRaw() bool {
 	for _, line := range strings.Split(string(b), "\n") {
 		if v, ok := strings.CutPrefix(line, "CapEff:"); ok {
 			caps, err := strconv.ParseUint(strings.TrimSpace(v), 16, 64)
-			return err == nil && caps&(1<<13) != 0
+			return err == nil && caps&(1<<capabilities[name]) != 0
 		}
 	}
 	return false

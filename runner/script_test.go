@@ -67,8 +67,9 @@ var (
 	buildErr  error
 )
 
-// programs builds every program of the chapters once, into binDir,
-// each under its directory's name.
+// programs builds every program of every chapter once, into
+// binDir/CHAPTER/NAME: two chapters may each have a program of the
+// same name.
 func programs(t testing.TB) string {
 	t.Helper()
 	buildOnce.Do(func() {
@@ -78,10 +79,20 @@ func programs(t testing.TB) string {
 			return
 		}
 		binDir = dir
-		cmd := exec.Command("go", "build", "-o", dir, "./chapters/...")
-		cmd.Dir = repoRoot(t)
-		if out, err := cmd.CombinedOutput(); err != nil {
-			buildErr = fmt.Errorf("go build ./chapters/...: %v\n%s", err, out)
+		chapters, err := listChapters(repoRoot(t))
+		if err != nil {
+			buildErr = err
+			return
+		}
+		for _, ch := range chapters {
+			out := filepath.Join(dir, ch.Name)
+			pkgs := "./" + filepath.ToSlash(filepath.Join("chapters", ch.Name)) + "/..."
+			cmd := exec.Command("go", "build", "-o", out+string(filepath.Separator), pkgs)
+			cmd.Dir = repoRoot(t)
+			if b, err := cmd.CombinedOutput(); err != nil {
+				buildErr = fmt.Errorf("go build %s: %v\n%s", pkgs, err, b)
+				return
+			}
 		}
 	})
 	if buildErr != nil {
@@ -98,14 +109,44 @@ func repoRoot(t testing.TB) string {
 	return root
 }
 
+// TestScripts runs the scripts of each directory under testdata: those
+// of testdata/CHAPTER with that chapter's programs on $PATH, those of
+// testdata/runner with none (they bring their own chapters).
 func TestScripts(t *testing.T) {
 	bin := programs(t)
 	root := repoRoot(t)
+	dirs, err := os.ReadDir(filepath.Join(root, "testdata"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ran := 0
+	for _, d := range dirs {
+		if !d.IsDir() {
+			continue
+		}
+		path := filepath.Join(root, "chapters", d.Name())
+		if _, err := os.Stat(path); err != nil && d.Name() != "runner" {
+			t.Errorf("testdata/%s: no chapter of that name (and not runner)", d.Name())
+			continue
+		}
+		ran++
+		progs := filepath.Join(bin, d.Name()) // absent for runner: harmless on $PATH
+		t.Run(d.Name(), func(t *testing.T) {
+			t.Parallel()
+			runScripts(t, filepath.Join(root, "testdata", d.Name()), progs, root)
+		})
+	}
+	if ran == 0 {
+		t.Fatal("no script directory under testdata")
+	}
+}
+
+func runScripts(t *testing.T, dir, progs, root string) {
 	testscript.Run(t, testscript.Params{
-		Dir:                 filepath.Join(root, "testdata"),
+		Dir:                 dir,
 		RequireExplicitExec: true,
 		Setup: func(env *testscript.Env) error {
-			env.Setenv("PATH", bin+string(filepath.ListSeparator)+env.Getenv("PATH"))
+			env.Setenv("PATH", progs+string(filepath.ListSeparator)+env.Getenv("PATH"))
 			env.Setenv("REPO", root)
 			// Plain output for comparisons, whatever the terminal.
 			env.Setenv("NO_COLOR", "1")
@@ -307,7 +348,7 @@ func TestCompiledEqualsInterpreted(t *testing.T) {
 				seen[key] = true
 				t.Run(strings.ReplaceAll(key, "/", "_"), func(t *testing.T) {
 					t.Parallel()
-					compiled := runCompiled(t, filepath.Join(bin, o.program),
+					compiled := runCompiled(t, filepath.Join(bin, ch.Name, o.program),
 						filepath.Join(ch.Dir, o.program), o.args)
 					interpreted := transcript(t, l.command(filepath.Join(ch.Dir, o.program),
 						t.TempDir(), o.args), o.timeout)
@@ -401,61 +442,75 @@ func TestBadFlag(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(l.close)
-	ents, err := os.ReadDir(bin)
+	chapters, err := listChapters(root)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(ents) == 0 {
+	built := 0
+	for _, ch := range chapters {
+		ents, err := os.ReadDir(filepath.Join(bin, ch.Name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range ents {
+			built++
+			badFlag(t, l, ch, filepath.Join(bin, ch.Name, e.Name()))
+		}
+	}
+	if built == 0 {
 		t.Fatal("no programs built")
 	}
-	for _, e := range ents {
-		name := e.Name()
-		dir := filepath.Join(root, "chapters", "chapter04", name)
-		hows := []string{"compiled", "interpreted"}
-		if compiledReason(dir) != "" {
-			hows = hows[:1] // not interpreted: see TestCompiledOnly
-		}
-		for _, how := range hows {
-			how := how
-			t.Run(name+"/"+how, func(t *testing.T) {
-				t.Parallel()
-				cwd := t.TempDir()
-				var cmd *exec.Cmd
-				if how == "compiled" {
-					cmd = exec.Command(filepath.Join(bin, name), "-no-such-flag")
-					cmd.Dir = cwd
-				} else {
-					cmd = l.command(dir, cwd, []string{"-no-such-flag"})
-				}
-				var stdout, stderr bytes.Buffer
-				cmd.Stdout, cmd.Stderr = &stdout, &stderr
-				if err := cmd.Start(); err != nil {
-					t.Fatal(err)
-				}
-				done := make(chan error, 1)
-				go func() { done <- cmd.Wait() }()
-				select {
-				case <-done:
-				case <-time.After(20 * time.Second):
-					cmd.Process.Kill()
-					<-done
-					t.Fatal("still running after 20 s")
-				}
-				if code := cmd.ProcessState.ExitCode(); code != 2 {
-					t.Errorf("exit status %d, want 2", code)
-				}
-				lines := strings.Split(strings.TrimRight(stderr.String(), "\n"), "\n")
-				if len(lines) != 1 || !strings.HasPrefix(lines[0], name+": ") {
-					t.Errorf("stderr is not one line starting with %q:\n%s",
-						name+": ", stderr.String())
-				}
-				if stdout.Len() != 0 {
-					t.Errorf("stdout is not empty:\n%s", stdout.String())
-				}
-				if files, _ := os.ReadDir(cwd); len(files) != 0 {
-					t.Errorf("it wrote %s in its working directory", files[0].Name())
-				}
-			})
-		}
+}
+
+// badFlag checks one program, compiled (the binary at exe) and
+// interpreted.
+func badFlag(t *testing.T, l *launcher, ch *Chapter, exe string) {
+	name := filepath.Base(exe)
+	dir := filepath.Join(ch.Dir, name)
+	hows := []string{"compiled", "interpreted"}
+	if compiledReason(dir) != "" {
+		hows = hows[:1] // not interpreted: see TestCompiledOnly
+	}
+	for _, how := range hows {
+		how := how
+		t.Run(ch.Name+"/"+name+"/"+how, func(t *testing.T) {
+			t.Parallel()
+			cwd := t.TempDir()
+			var cmd *exec.Cmd
+			if how == "compiled" {
+				cmd = exec.Command(exe, "-no-such-flag")
+				cmd.Dir = cwd
+			} else {
+				cmd = l.command(dir, cwd, []string{"-no-such-flag"})
+			}
+			var stdout, stderr bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &stdout, &stderr
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			done := make(chan error, 1)
+			go func() { done <- cmd.Wait() }()
+			select {
+			case <-done:
+			case <-time.After(20 * time.Second):
+				cmd.Process.Kill()
+				<-done
+				t.Fatal("still running after 20 s")
+			}
+			if code := cmd.ProcessState.ExitCode(); code != 2 {
+				t.Errorf("exit status %d, want 2", code)
+			}
+			lines := strings.Split(strings.TrimRight(stderr.String(), "\n"), "\n")
+			if len(lines) != 1 || !strings.HasPrefix(lines[0], name+": ") {
+				t.Errorf("stderr is not one line starting with %q:\n%s",
+					name+": ", stderr.String())
+			}
+			if stdout.Len() != 0 {
+				t.Errorf("stdout is not empty:\n%s", stdout.String())
+			}
+			if files, _ := os.ReadDir(cwd); len(files) != 0 {
+				t.Errorf("it wrote %s in its working directory", files[0].Name())
+			}
+		})
 	}
 }

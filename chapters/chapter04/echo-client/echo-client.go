@@ -13,6 +13,8 @@
 package main
 
 import (
+	"github.com/tcpnotebook/tcpnotebook/internal/sockarg"
+
 	"bufio"
 	"errors"
 	"fmt"
@@ -56,27 +58,12 @@ func run(args []string) error {
 	if len(args) != 2 {
 		return &usageError{"want 2 arguments: <ip> <port>"}
 	}
-	ip, port, err := parseAddr(args[0], args[1])
+	ap, err := sockarg.ParseAddr(args[0], args[1])
 	if err != nil {
 		return &usageError{err.Error()}
 	}
+	ip, port := ap.Addr(), int(ap.Port())
 	return dialAndTalk(ip, port, os.Stdin, os.Stdout)
-}
-
-// parseAddr checks the command line instead of guessing (see the
-// errata: the source connects to 0.0.0.0 when inet_pton fails).
-func parseAddr(ipText, portText string) (netip.Addr, int, error) {
-	ip, err := netip.ParseAddr(ipText)
-	if err != nil || ip.Zone() != "" {
-		return netip.Addr{}, 0,
-			fmt.Errorf("invalid ip address %q", ipText)
-	}
-	port, err := strconv.ParseUint(portText, 10, 16)
-	if err != nil {
-		return netip.Addr{}, 0,
-			fmt.Errorf("invalid port %q (want 0-65535)", portText)
-	}
-	return ip, int(port), nil
 }
 
 // dialAndTalk connects to ip:port and echoes in through the server

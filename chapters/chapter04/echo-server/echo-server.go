@@ -16,6 +16,8 @@
 package main
 
 import (
+	"github.com/tcpnotebook/tcpnotebook/internal/sockarg"
+
 	"flag"
 	"fmt"
 	"io"
@@ -71,28 +73,12 @@ func run(args []string) error {
 	if *n < 0 {
 		return &usageError{"-n must be 0 or more"}
 	}
-	ip, port, err := parseAddr(fs.Arg(0), fs.Arg(1))
+	ap, err := sockarg.ParseAddr(fs.Arg(0), fs.Arg(1))
 	if err != nil {
 		return &usageError{err.Error()}
 	}
+	ip, port := ap.Addr(), int(ap.Port())
 	return serve(ip, port, *n, *nagle)
-}
-
-// parseAddr checks the command line instead of guessing. The source
-// ignores inet_pton's failure (and binds 0.0.0.0) and keeps atoi's
-// result in a short (junk becomes 0, 70000 becomes 4464).
-func parseAddr(ipText, portText string) (netip.Addr, int, error) {
-	ip, err := netip.ParseAddr(ipText)
-	if err != nil || ip.Zone() != "" {
-		return netip.Addr{}, 0,
-			fmt.Errorf("invalid ip address %q", ipText)
-	}
-	port, err := strconv.ParseUint(portText, 10, 16)
-	if err != nil {
-		return netip.Addr{}, 0,
-			fmt.Errorf("invalid port %q (want 0-65535)", portText)
-	}
-	return ip, int(port), nil
 }
 
 // sockaddr builds the socket address for ip and port: the Go form of

@@ -21,6 +21,8 @@
 package main
 
 import (
+	"github.com/tcpnotebook/tcpnotebook/internal/sockarg"
+
 	"bufio"
 	"flag"
 	"fmt"
@@ -92,10 +94,11 @@ func run(args []string) error {
 	if *n < 0 {
 		return &usageError{"-n must be 0 or more"}
 	}
-	ip, port, err := parseAddr(fs.Arg(0), fs.Arg(1))
+	ap, err := sockarg.ParseAddr(fs.Arg(0), fs.Arg(1))
 	if err != nil {
 		return &usageError{err.Error()}
 	}
+	ip, port := ap.Addr(), int(ap.Port())
 	quietLog = *quiet
 	return serve(ip, port, *n, *leak)
 }
@@ -108,21 +111,6 @@ func logf(format string, a ...any) {
 	if !quietLog {
 		fmt.Printf(format, a...)
 	}
-}
-
-// parseAddr checks the command line as echo-server does.
-func parseAddr(ipText, portText string) (netip.Addr, int, error) {
-	ip, err := netip.ParseAddr(ipText)
-	if err != nil || ip.Zone() != "" {
-		return netip.Addr{}, 0,
-			fmt.Errorf("invalid ip address %q", ipText)
-	}
-	port, err := strconv.ParseUint(portText, 10, 16)
-	if err != nil {
-		return netip.Addr{}, 0,
-			fmt.Errorf("invalid port %q (want 0-65535)", portText)
-	}
-	return ip, int(port), nil
 }
 
 // sockaddr fills in the struct sockaddr_in (or sockaddr_in6).

@@ -29,31 +29,6 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-func TestParseAddr(t *testing.T) {
-	tests := []struct {
-		ip, port string
-		want     string
-		ok       bool
-	}{
-		{"127.0.0.1", "0", "127.0.0.1:0", true},
-		{"::1", "65535", "[::1]:65535", true},
-		{"127.0.0.1", "65536", "", false},
-		{"127.0.0.1", "x", "", false},
-		{"1.2.3", "80", "", false},
-	}
-	for _, tt := range tests {
-		ip, port, err := parseAddr(tt.ip, tt.port)
-		got := ""
-		if err == nil {
-			got = netip.AddrPortFrom(ip, uint16(port)).String()
-		}
-		if (err == nil) != tt.ok || got != tt.want {
-			t.Errorf("parseAddr(%q, %q) = %q, %v; want %q, ok=%v",
-				tt.ip, tt.port, got, err, tt.want, tt.ok)
-		}
-	}
-}
-
 func TestDescribe(t *testing.T) {
 	tests := []struct {
 		ws   syscall.WaitStatus

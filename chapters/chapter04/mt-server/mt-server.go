@@ -16,13 +16,14 @@
 package main
 
 import (
+	"github.com/tcpnotebook/tcpnotebook/internal/sockarg"
+
 	"bufio"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"net"
-	"net/netip"
 	"os"
 	"os/signal"
 	"strconv"
@@ -73,10 +74,11 @@ func run(args []string) error {
 	if *n < 0 || *maxOpen < 0 {
 		return &usageError{"-n and -max must be 0 or more"}
 	}
-	addr, err := parseAddr(fs.Arg(0), fs.Arg(1))
+	ap, err := sockarg.ParseAddr(fs.Arg(0), fs.Arg(1))
 	if err != nil {
 		return &usageError{err.Error()}
 	}
+	addr := ap.String()
 	quietLog = *quiet
 	return serve(addr, *n, *maxOpen)
 }
@@ -89,20 +91,6 @@ func logf(format string, a ...any) {
 	if !quietLog {
 		fmt.Printf(format, a...)
 	}
-}
-
-// parseAddr checks the command line as echo-server does.
-func parseAddr(ipText, portText string) (string, error) {
-	ip, err := netip.ParseAddr(ipText)
-	if err != nil || ip.Zone() != "" {
-		return "", fmt.Errorf("invalid ip address %q", ipText)
-	}
-	port, err := strconv.ParseUint(portText, 10, 16)
-	if err != nil {
-		return "", fmt.Errorf("invalid port %q (want 0-65535)",
-			portText)
-	}
-	return net.JoinHostPort(ip.String(), strconv.Itoa(int(port))), nil
 }
 
 // server holds what the connection goroutines share. The source keeps

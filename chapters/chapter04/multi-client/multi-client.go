@@ -20,12 +20,13 @@
 package main
 
 import (
+	"github.com/tcpnotebook/tcpnotebook/internal/sockarg"
+
 	"bufio"
 	"flag"
 	"fmt"
 	"io"
 	"net"
-	"net/netip"
 	"os"
 	"strconv"
 	"strings"
@@ -95,10 +96,11 @@ func run(args []string) error {
 	if *nowait && !*verbose {
 		return &usageError{"-nowait goes with -v"}
 	}
-	addr, err := parseAddr(fs.Arg(0), fs.Arg(1))
+	ap, err := sockarg.ParseAddr(fs.Arg(0), fs.Arg(1))
 	if err != nil {
 		return &usageError{err.Error()}
 	}
+	addr := ap.String()
 	lines, err := readLines(os.Stdin)
 	if err != nil {
 		return err
@@ -112,20 +114,6 @@ func run(args []string) error {
 		return resets(addr, *n, lines[0])
 	}
 	return together(addr, *n, lines)
-}
-
-// parseAddr checks the command line the same way the servers do.
-func parseAddr(ipText, portText string) (string, error) {
-	ip, err := netip.ParseAddr(ipText)
-	if err != nil || ip.Zone() != "" {
-		return "", fmt.Errorf("invalid ip address %q", ipText)
-	}
-	port, err := strconv.ParseUint(portText, 10, 16)
-	if err != nil {
-		return "", fmt.Errorf("invalid port %q (want 0-65535)",
-			portText)
-	}
-	return net.JoinHostPort(ip.String(), strconv.Itoa(int(port))), nil
 }
 
 // readLines reads the lines to send. An empty input means "hello".

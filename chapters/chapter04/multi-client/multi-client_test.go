@@ -6,30 +6,6 @@ import (
 	"testing"
 )
 
-func TestParseAddr(t *testing.T) {
-	tests := []struct {
-		ip, port string
-		want     string
-		ok       bool
-	}{
-		{"127.0.0.1", "7", "127.0.0.1:7", true},
-		{"::1", "65535", "[::1]:65535", true},
-		{"127.0.0.1", "0", "127.0.0.1:0", true},
-		{"127.0.0.1", "65536", "", false},
-		{"127.0.0.1", "-1", "", false},
-		{"127.0.0.1", "http", "", false},
-		{"localhost", "80", "", false},
-		{"fe80::1%lo", "80", "", false},
-	}
-	for _, tt := range tests {
-		got, err := parseAddr(tt.ip, tt.port)
-		if (err == nil) != tt.ok || got != tt.want {
-			t.Errorf("parseAddr(%q, %q) = %q, %v; want %q, ok=%v",
-				tt.ip, tt.port, got, err, tt.want, tt.ok)
-		}
-	}
-}
-
 func TestMessage(t *testing.T) {
 	tests := []struct {
 		id   int

@@ -6,7 +6,7 @@ import (
 	"os"
 	"testing"
 
-	"github.com/tcpnotebook/tcpnotebook/chapters/chapter04/internal/echotest"
+	"github.com/tcpnotebook/tcpnotebook/internal/echotest"
 )
 
 // TestClient runs the tests both echo clients share: byte-exact echo

@@ -35,7 +35,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/tcpnotebook/tcpnotebook/chapters/chapter04/procnet"
+	"github.com/tcpnotebook/tcpnotebook/internal/procnet"
 )
 
 // soReusePort is SO_REUSEPORT from <asm-generic/socket.h>. Package

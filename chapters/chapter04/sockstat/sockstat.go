@@ -20,7 +20,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/tcpnotebook/tcpnotebook/chapters/chapter04/procnet"
+	"github.com/tcpnotebook/tcpnotebook/internal/procnet"
 )
 
 func main() {

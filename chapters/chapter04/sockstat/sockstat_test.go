@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/tcpnotebook/tcpnotebook/chapters/chapter04/procnet"
+	"github.com/tcpnotebook/tcpnotebook/internal/procnet"
 )
 
 func TestFilterPort(t *testing.T) {

@@ -28,7 +28,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/tcpnotebook/tcpnotebook/chapters/chapter04/procnet"
+	"github.com/tcpnotebook/tcpnotebook/internal/procnet"
 )
 
 func main() {

@@ -4,7 +4,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tcpnotebook/tcpnotebook/chapters/chapter04/procnet"
+	"github.com/tcpnotebook/tcpnotebook/internal/procnet"
 )
 
 func TestDescribe(t *testing.T) {

@@ -8,7 +8,7 @@ package procnet_test
 import (
 	"fmt"
 
-	"github.com/tcpnotebook/tcpnotebook/chapters/chapter04/procnet"
+	"github.com/tcpnotebook/tcpnotebook/internal/procnet"
 )
 
 // A table captured on x86-64 while an echo server listened on port
