@@ -168,28 +168,11 @@ func serve(ip netip.Addr, port, limit int) error {
 			return os.NewSyscallError("select", err)
 		}
 
-		// Step 6: a new connection. The listener is non-blocking:
-		// a client that connects and resets before accept runs is
-		// removed from the queue, and a blocking accept would then
-		// wait for the next client with every other one unserved.
+		// Step 6: new connections.
 		if fdIsSet(&rset, lfd) {
 			n--
-			cfd, _, err := syscall.Accept4(lfd, syscall.SOCK_CLOEXEC)
-			switch {
-			case err == syscall.EAGAIN || err == syscall.ECONNABORTED ||
-				err == syscall.EINTR:
-			case err != nil:
-				return os.NewSyscallError("accept", err)
-			case cfd >= setSize:
-				// FD_SET(cfd) would write past the end of rset.
-				fmt.Printf("refused a client: descriptor %d does "+
-					"not fit in an fd_set\n", cfd)
-				syscall.Close(cfd)
-			default:
-				accepted++
-				clients = append(clients, client{cfd, accepted})
-				fmt.Printf("client %d connected (%d open)\n",
-					accepted, len(clients))
+			if err := acceptAll(lfd, &clients, &accepted); err != nil {
+				return err
 			}
 		}
 
@@ -216,6 +199,34 @@ func serve(ip netip.Addr, port, limit int) error {
 }
 
 // endregion loop
+
+// acceptAll is step 6: accept(2) until EAGAIN, every connection
+// waiting in the queue. C: cfd = accept(lfd, NULL, NULL)
+// The listener is non-blocking: a client that connects and resets
+// before accept runs is removed from the queue, and a blocking accept
+// would then wait for the next client with every other one unserved.
+func acceptAll(lfd int, clients *[]client, accepted *int) error {
+	for {
+		cfd, _, err := syscall.Accept4(lfd, syscall.SOCK_CLOEXEC)
+		switch {
+		case err == syscall.EAGAIN:
+			return nil
+		case err == syscall.ECONNABORTED || err == syscall.EINTR:
+		case err != nil:
+			return os.NewSyscallError("accept", err)
+		case cfd >= setSize:
+			// FD_SET(cfd) would write past the end of rset.
+			fmt.Printf("refused a client: descriptor %d does "+
+				"not fit in an fd_set\n", cfd)
+			syscall.Close(cfd)
+		default:
+			*accepted++
+			*clients = append(*clients, client{cfd, *accepted})
+			fmt.Printf("client %d connected (%d open)\n",
+				*accepted, len(*clients))
+		}
+	}
+}
 
 // echo reads once from c and writes it back. It returns false when the
 // client is gone: end of stream, or an error such as ECONNRESET.
