@@ -210,14 +210,17 @@ func outside(args []string, o *options) error {
 	b := tunlink.Proc{Args: args, Stdout: &outB, Stderr: &outB}
 	commands := o.server != nil
 	if commands {
-		// Commands talk straight to the terminal, like ip netns exec.
-		outA.pass, outB.pass = os.Stdout, os.Stdout
-		b.Stdin = os.Stdin
+		// Commands talk straight to the terminal, like ip netns exec;
+		// the server's standard output still goes through outA, to see
+		// its first line.
+		outA.pass = os.Stdout
+		a.Stderr = os.Stderr
+		b.Stdin, b.Stdout, b.Stderr = os.Stdin, os.Stdout, os.Stderr
 	}
 	l, err := tunlink.Start(o.cfg, a, b)
 	if errors.Is(err, tunlink.ErrNotPermitted) {
-		fmt.Fprintf(os.Stderr, "lossy-link: cannot build the link "+
-			"without root (%v)\n", err)
+		fmt.Fprintf(os.Stderr, "lossy-link: cannot build the link: "+
+			"%v\n", err)
 		return nil
 	}
 	if err != nil {
@@ -463,7 +466,7 @@ func client(ip string, o *options) error {
 		return fmt.Errorf("client: the server got something else: %q",
 			strings.TrimSpace(reply))
 	}
-	fmt.Printf("client: the server got every byte, in order (sha256 "+
+	fmt.Printf("client: the server got every byte, in order (sha256 " +
 		"matches)\n")
 	if o.verbose && took > 0 {
 		fmt.Printf("client: %.2f s, %.2f Mbit/s\n", took.Seconds(),

@@ -19,7 +19,7 @@ import (
 // process may not make a network namespace or a TUN device: it needs
 // CAP_SYS_ADMIN for the one and CAP_NET_ADMIN for the other (root has
 // both).
-var ErrNotPermitted = errors.New("needs CAP_NET_ADMIN and CAP_SYS_ADMIN")
+var ErrNotPermitted = errors.New("it needs CAP_NET_ADMIN and CAP_SYS_ADMIN (root)")
 
 // Proc is one copy of this program, started in a namespace of its own.
 type Proc struct {
@@ -228,6 +228,11 @@ func (l *Link) read(i int, out chan<- delivery) {
 		ev := len(l.events)
 		l.events = append(l.events, Event{At: now.Sub(l.start),
 			AtoB: i == 0, Verdict: v, Len: n, Head: head(pkt)})
+		if !v.Dropped() {
+			// Followed in the order read, not delivered: an answer
+			// can be read only after what caused it was written.
+			l.follow(pkt)
+		}
 		l.mu.Unlock()
 		if v.Dropped() {
 			continue
@@ -297,14 +302,18 @@ func (l *Link) deliver(i int, in <-chan delivery) {
 	}
 }
 
-// delivered records that a packet arrived, and follows its connection.
+// delivered records when a packet arrived.
 func (l *Link) delivered(d delivery, when time.Time) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if d.ev >= 0 {
 		l.events[d.ev].Out = when.Sub(l.start)
 	}
-	seg, err := tcphdr.ParsePacket(d.pkt)
+}
+
+// follow tracks the connection of a packet that will be delivered.
+func (l *Link) follow(pkt []byte) {
+	seg, err := tcphdr.ParsePacket(pkt)
 	if err != nil {
 		return
 	}
@@ -336,7 +345,7 @@ func (l *Link) delivered(d delivery, when time.Time) {
 }
 
 // Settled reports whether every connection that was set up over the
-// link has been closed (its last ACK delivered) or reset.
+// link has been closed (its last ACK carried) or reset.
 func (l *Link) Settled() bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()

@@ -59,8 +59,8 @@ type Drop struct {
 var dropKinds = map[string]string{
 	"syn":     "the client's SYN",
 	"synack":  "the server's SYN,ACK",
-	"data":    "the Nth segment that carries new data, in its direction",
-	"fin":     "the Nth FIN",
+	"data":    "the Nth segment of new data from the client",
+	"fin":     "the first (N=1) or second FIN of a connection",
 	"lastack": "the ACK of the second FIN: the last segment of a close",
 }
 
@@ -248,12 +248,12 @@ func (c Config) Check() error {
 type Verdict int
 
 const (
-	Pass    Verdict = iota // carried after the delay
-	Lost                   // lost at random (Loss)
-	Chosen                 // lost because a Drop rule chose it
-	Full                   // lost because the rate limiter's queue was full
-	Late                   // held back, so that later packets overtake it
-	Twice                  // carried, and a copy after it (Dup)
+	Pass   Verdict = iota // carried after the delay
+	Lost                  // lost at random (Loss)
+	Chosen                // lost because a Drop rule chose it
+	Full                  // lost because the rate limiter's queue was full
+	Late                  // held back, so that later packets overtake it
+	Twice                 // carried, and a copy after it (Dup)
 )
 
 var verdictNames = []string{"pass", "lost", "dropped", "queue full",
@@ -264,37 +264,27 @@ func (v Verdict) String() string { return verdictNames[v] }
 // Dropped reports whether the packet does not arrive.
 func (v Verdict) Dropped() bool { return v == Lost || v == Chosen || v == Full }
 
-// flow is one direction of one connection, as the chooser tracks it.
-type flow struct {
-	nData     int            // distinct data segments seen
-	dataIndex map[uint32]int // sequence number -> which data segment
-	nFIN      int
-	finSeq    uint32 // sequence number of this direction's FIN
-	finSent   bool
-	lost      map[string]int // drop rule -> transmissions lost so far
+// tracked is one connection, as the chooser follows it.
+type tracked struct {
+	client    netip.AddrPort            // the sender of the SYN
+	nData     int                       // distinct data segments from the client
+	dataIndex map[uint32]int            // sequence number -> which data segment
+	nFIN      int                       // FINs so far, both directions
+	fin       map[netip.AddrPort]uint32 // sender -> its FIN's number
+	finOrder  map[netip.AddrPort]int    // sender -> 1st or 2nd FIN
+	lost      map[string]int            // drop rule -> transmissions lost so far
 }
 
-// key names one direction of a connection.
-type key struct{ src, dst netip.AddrPort }
-
-// chooser applies the Drop rules. It sees both directions, since the
-// last ACK of a close is recognised by the FIN that went the other way.
+// chooser applies the Drop rules. It follows each connection in both
+// directions: the last ACK of a close is recognised by the FINs that
+// went before it.
 type chooser struct {
 	drops []Drop
-	flows map[key]*flow
+	conns map[[2]netip.AddrPort]*tracked
 }
 
 func newChooser(drops []Drop) *chooser {
-	return &chooser{drops: drops, flows: map[key]*flow{}}
-}
-
-func (c *chooser) flow(k key) *flow {
-	f := c.flows[k]
-	if f == nil {
-		f = &flow{dataIndex: map[uint32]int{}, lost: map[string]int{}}
-		c.flows[k] = f
-	}
-	return f
+	return &chooser{drops: drops, conns: map[[2]netip.AddrPort]*tracked{}}
 }
 
 // choose reports whether a Drop rule takes this segment. It also keeps
@@ -302,39 +292,56 @@ func (c *chooser) flow(k key) *flow {
 // link reads, lost or not, in the order read.
 func (c *chooser) choose(seg tcphdr.Segment) bool {
 	h := seg.TCP
-	k := key{seg.Src(), seg.Dst()}
-	f := c.flow(k)
-	back := c.flow(key{seg.Dst(), seg.Src()})
+	src, dst := seg.Src(), seg.Dst()
+	k := [2]netip.AddrPort{src, dst}
+	if dst.String() < src.String() {
+		k = [2]netip.AddrPort{dst, src}
+	}
+	t := c.conns[k]
+	if t == nil {
+		t = &tracked{client: src, dataIndex: map[uint32]int{},
+			fin:      map[netip.AddrPort]uint32{},
+			finOrder: map[netip.AddrPort]int{}, lost: map[string]int{}}
+		c.conns[k] = t
+	}
+	isSYN := h.Flags&tcphdr.SYN != 0 && h.Flags&tcphdr.ACK == 0
+	if isSYN {
+		t.client = src
+	}
 
-	// What is this segment? kind, and which one of its kind.
+	// What is this segment: which kinds, and which one of each kind.
 	var kinds []string
 	var index []int
-	if n := len(seg.Payload); n > 0 {
-		i, ok := f.dataIndex[h.Seq]
+	if len(seg.Payload) > 0 && src == t.client {
+		i, ok := t.dataIndex[h.Seq]
 		if !ok {
-			f.nData++
-			i = f.nData
-			f.dataIndex[h.Seq] = i
+			t.nData++
+			i = t.nData
+			t.dataIndex[h.Seq] = i
 		}
 		kinds, index = append(kinds, "data"), append(index, i)
 	}
 	switch {
-	case h.Flags&tcphdr.SYN != 0 && h.Flags&tcphdr.ACK == 0:
+	case isSYN:
 		kinds, index = append(kinds, "syn"), append(index, 1)
 	case h.Flags&tcphdr.SYN != 0:
 		kinds, index = append(kinds, "synack"), append(index, 1)
 	}
 	if h.Flags&tcphdr.FIN != 0 {
-		seq := h.Seq + uint32(len(seg.Payload))
-		if !f.finSent {
-			f.finSent, f.finSeq = true, seq
-			f.nFIN++
+		if _, ok := t.fin[src]; !ok {
+			t.nFIN++
+			t.fin[src] = h.Seq + uint32(len(seg.Payload))
+			t.finOrder[src] = t.nFIN
 		}
-		kinds, index = append(kinds, "fin"), append(index, f.nFIN)
+		kinds, index = append(kinds, "fin"), append(index, t.finOrder[src])
 	}
-	if h.Flags == tcphdr.ACK && len(seg.Payload) == 0 && f.finSent &&
-		back.finSent && h.Ack == back.finSeq+1 {
-		kinds, index = append(kinds, "lastack"), append(index, 1)
+	// The last ACK: a bare ACK from a side that has sent its FIN, of
+	// the other side's FIN.
+	if _, ok := t.fin[src]; ok && h.Flags == tcphdr.ACK &&
+		len(seg.Payload) == 0 {
+		if theirs, ok := t.fin[dst]; ok && h.Ack == theirs+1 {
+			kinds, index = append(kinds, "lastack"), append(index, 1)
+		}
 	}
 
 	for _, d := range c.drops {
@@ -343,8 +350,8 @@ func (c *chooser) choose(seg tcphdr.Segment) bool {
 				continue
 			}
 			name := d.String()
-			if d.Times == 0 || f.lost[name] < d.Times {
-				f.lost[name]++
+			if d.Times == 0 || t.lost[name] < d.Times {
+				t.lost[name]++
 				return true
 			}
 		}
