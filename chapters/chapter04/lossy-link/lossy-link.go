@@ -260,7 +260,8 @@ func outside(args []string, o *options) error {
 	}
 	// The client is done. The link stays up while a connection over
 	// it is still closing (a FIN retransmitted, its ACK), at most 10 s,
-	// and until the built-in server has exited by itself.
+	// and gives the built-in server 2 s more to finish by itself (it
+	// has none to finish when no connection came).
 	deadline := time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) && !l.Settled() {
 		time.Sleep(20 * time.Millisecond)
@@ -268,7 +269,7 @@ func outside(args []string, o *options) error {
 	if !commands {
 		select {
 		case <-l.Exited(0):
-		case <-time.After(time.Until(deadline)):
+		case <-time.After(2 * time.Second):
 		}
 	}
 	l.Close()
@@ -437,6 +438,7 @@ func client(ip string, o *options) error {
 		"advmss); over lo: %d\n", ti.advmss, lo)
 	fmt.Printf("client: rtt %.1f ms after the handshake (TCP_INFO), "+
 		"delay asked %v each way\n", float64(ti.rtt)/1000, o.cfg.Delay)
+	fmt.Printf("client: rto %d ms (TCP_INFO)\n", ti.rto/1000)
 
 	data := make([]byte, o.bytes)
 	rand.New(rand.NewSource(o.cfg.Seed)).Read(data)
@@ -559,6 +561,8 @@ func printTrace(out io.Writer, events []tunlink.Event) {
 	var isn [2]uint32
 	var haveISN [2]bool
 	seen := [2]map[uint32]bool{{}, {}}
+	sent := map[string][]time.Duration{} // "C>S seq 1" -> when sent
+	var order []string
 	for _, ev := range events {
 		seg, err := parseHead(ev.Head)
 		if err != nil {
@@ -595,6 +599,27 @@ func printTrace(out io.Writer, events []tunlink.Event) {
 		fmt.Fprintf(out, "%8.3f  %-3s  %-11s %7d %7s %5d  %s\n",
 			(ev.At - t0).Seconds(), dir, h.Flags, h.Seq-isn[d], ack, n,
 			strings.Join(notes, " "))
+		if n > 0 || h.Flags&(tcphdr.SYN|tcphdr.FIN) != 0 {
+			k := dir + " seq " + strconv.FormatUint(uint64(h.Seq-isn[d]), 10)
+			if _, ok := sent[k]; !ok {
+				order = append(order, k)
+			}
+			sent[k] = append(sent[k], ev.At)
+		}
+	}
+	// The waits between transmissions of each segment sent more than
+	// once: the retransmission timeouts, as the wire shows them.
+	for _, k := range order {
+		at := sent[k]
+		if len(at) < 2 {
+			continue
+		}
+		var waits []string
+		for i := 1; i < len(at); i++ {
+			waits = append(waits, fmt.Sprintf("%.3f", (at[i]-at[i-1]).Seconds()))
+		}
+		fmt.Fprintf(out, "%s sent %d times, waits %s s\n", k, len(at),
+			strings.Join(waits, ", "))
 	}
 }
 

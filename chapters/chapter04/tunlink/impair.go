@@ -410,6 +410,7 @@ func (c *Clock) Decide(pkt []byte, now time.Time) (Verdict, time.Time) {
 		return Lost, time.Time{}
 	}
 
+	// region decide
 	// The rate limit: a packet leaves when the one before it has been
 	// sent, and takes len*8/rate seconds to send. At most Queue
 	// packets wait; the next one is dropped at the tail, as a router's
@@ -444,4 +445,5 @@ func (c *Clock) Decide(pkt []byte, now time.Time) (Verdict, time.Time) {
 		return Twice, arrive
 	}
 	return Pass, arrive
+	// endregion decide
 }
