@@ -266,13 +266,13 @@ func (v Verdict) Dropped() bool { return v == Lost || v == Chosen || v == Full }
 
 // tracked is one connection, as the chooser follows it.
 type tracked struct {
-	client    netip.AddrPort            // the sender of the SYN
-	nData     int                       // distinct data segments from the client
-	dataIndex map[uint32]int            // sequence number -> which data segment
-	nFIN      int                       // FINs so far, both directions
-	fin       map[netip.AddrPort]uint32 // sender -> its FIN's number
-	finOrder  map[netip.AddrPort]int    // sender -> 1st or 2nd FIN
-	lost      map[string]int            // drop rule -> transmissions lost so far
+	client    string            // the sender of the SYN
+	nData     int               // distinct data segments from the client
+	dataIndex map[uint32]int    // sequence number -> which data segment
+	nFIN      int               // FINs so far, both directions
+	fin       map[string]uint32 // sender -> its FIN's number
+	finOrder  map[string]int    // sender -> 1st or 2nd FIN
+	lost      map[string]int    // drop rule -> transmissions lost so far
 }
 
 // chooser applies the Drop rules. It follows each connection in both
@@ -280,11 +280,11 @@ type tracked struct {
 // went before it.
 type chooser struct {
 	drops []Drop
-	conns map[[2]netip.AddrPort]*tracked
+	conns map[string]*tracked // "addr:port addr:port", lower first
 }
 
 func newChooser(drops []Drop) *chooser {
-	return &chooser{drops: drops, conns: map[[2]netip.AddrPort]*tracked{}}
+	return &chooser{drops: drops, conns: map[string]*tracked{}}
 }
 
 // choose reports whether a Drop rule takes this segment. It also keeps
@@ -292,16 +292,18 @@ func newChooser(drops []Drop) *chooser {
 // link reads, lost or not, in the order read.
 func (c *chooser) choose(seg tcphdr.Segment) bool {
 	h := seg.TCP
-	src, dst := seg.Src(), seg.Dst()
-	k := [2]netip.AddrPort{src, dst}
-	if dst.String() < src.String() {
-		k = [2]netip.AddrPort{dst, src}
+	// Strings, not netip.AddrPort, as map keys: the notebook's
+	// interpreter does not find struct keys it has stored.
+	src, dst := seg.Src().String(), seg.Dst().String()
+	k := src + " " + dst
+	if dst < src {
+		k = dst + " " + src
 	}
 	t := c.conns[k]
 	if t == nil {
 		t = &tracked{client: src, dataIndex: map[uint32]int{},
-			fin:      map[netip.AddrPort]uint32{},
-			finOrder: map[netip.AddrPort]int{}, lost: map[string]int{}}
+			fin:      map[string]uint32{},
+			finOrder: map[string]int{}, lost: map[string]int{}}
 		c.conns[k] = t
 	}
 	isSYN := h.Flags&tcphdr.SYN != 0 && h.Flags&tcphdr.ACK == 0
@@ -337,8 +339,11 @@ func (c *chooser) choose(seg tcphdr.Segment) bool {
 	}
 	// The last ACK: a bare ACK from a side that has sent its FIN, of
 	// the other side's FIN.
-	if _, ok := t.fin[src]; ok && h.Flags == tcphdr.ACK &&
-		len(seg.Payload) == 0 {
+	// (Flags tested bit by bit: under the notebook's interpreter,
+	// h.Flags == tcphdr.ACK is false even for a bare ACK.)
+	bare := h.Flags&(tcphdr.SYN|tcphdr.FIN|tcphdr.RST) == 0 &&
+		h.Flags&tcphdr.ACK != 0 && len(seg.Payload) == 0
+	if _, ok := t.fin[src]; ok && bare {
 		if theirs, ok := t.fin[dst]; ok && h.Ack == theirs+1 {
 			kinds, index = append(kinds, "lastack"), append(index, 1)
 		}
