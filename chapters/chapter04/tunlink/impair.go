@@ -109,7 +109,7 @@ func ParseDrop(s string) (Drop, error) {
 // String gives the rule back in the form ParseDrop reads.
 func (d Drop) String() string {
 	s := d.Kind
-	if d.N != 1 {
+	if d.N != 1 || d.Kind == "data" || d.Kind == "fin" {
 		s += "=" + strconv.Itoa(d.N)
 	}
 	switch d.Times {
@@ -337,16 +337,15 @@ func (c *chooser) choose(seg tcphdr.Segment) bool {
 		}
 		kinds, index = append(kinds, "fin"), append(index, t.finOrder[src])
 	}
-	// The last ACK: a bare ACK from a side that has sent its FIN, of
-	// the other side's FIN.
-	// (Flags tested bit by bit: under the notebook's interpreter,
-	// h.Flags == tcphdr.ACK is false even for a bare ACK.)
+	// The last ACK: a bare ACK from the side that sent the first
+	// FIN, of the second FIN. (Flags tested bit by bit: under the
+	// notebook's interpreter, h.Flags == tcphdr.ACK is false even for
+	// a bare ACK.)
 	bare := h.Flags&(tcphdr.SYN|tcphdr.FIN|tcphdr.RST) == 0 &&
 		h.Flags&tcphdr.ACK != 0 && len(seg.Payload) == 0
-	if _, ok := t.fin[src]; ok && bare {
-		if theirs, ok := t.fin[dst]; ok && h.Ack == theirs+1 {
-			kinds, index = append(kinds, "lastack"), append(index, 1)
-		}
+	if bare && t.finOrder[src] == 1 && t.finOrder[dst] == 2 &&
+		h.Ack == t.fin[dst]+1 {
+		kinds, index = append(kinds, "lastack"), append(index, 1)
 	}
 
 	for _, d := range c.drops {

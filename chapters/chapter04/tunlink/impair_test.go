@@ -139,6 +139,7 @@ func TestChosenDrops(t *testing.T) {
 		{false, 1, 301, A, 0, false},
 		{true, 301, 1, F | A, 0, false},
 		{false, 1, 302, F | A, 0, false},
+		{false, 2, 302, A, 0, false},     // the server's ACK of the first FIN
 		{true, 302, 2, A, 0, true},       // the last ACK
 		{false, 1, 302, F | A, 0, false}, // FIN again
 		{true, 302, 2, A, 0, false},
