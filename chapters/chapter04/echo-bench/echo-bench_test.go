@@ -1,8 +1,12 @@
 package main
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
+	"os"
+	"strings"
 	"testing"
 )
 
@@ -122,4 +126,44 @@ func Example_percentile() {
 	lat := []int64{100, 120, 130, 150, 900}
 	fmt.Println(percentile(lat, 50), percentile(lat, 99))
 	// Output: 130 900
+}
+
+// TestPublishedReport checks that the report section 16 publishes is
+// what -compare -json prints, not a table typed back into JSON: every
+// measurement has its own duration and count, the rate is their
+// quotient, and the report says when and how it was made.
+func TestPublishedReport(t *testing.T) {
+	b, err := os.ReadFile("../16-measurements.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rep report
+	if err := json.Unmarshal(b, &rep); err != nil {
+		t.Fatal(err)
+	}
+	if rep.Date == "" || !strings.HasPrefix(rep.Command, "echo-bench -compare") ||
+		rep.Seconds <= 0 {
+		t.Errorf("date %q, command %q, run_seconds %v: want all three",
+			rep.Date, rep.Command, rep.Seconds)
+	}
+	cells := append(append([]cell{}, rep.RR...), rep.Conn...)
+	if len(cells) == 0 {
+		t.Fatal("no measurements")
+	}
+	for _, ce := range cells {
+		r := ce.Result
+		name := fmt.Sprintf("%s %s c=%d s=%d", ce.Server, r.Mode, r.Conns, r.Size)
+		if r.Seconds <= 0 || r.Ops <= 0 || ce.Wall < r.Seconds {
+			t.Errorf("%s: seconds %v, ops %d, wall %v: not a measured run",
+				name, r.Seconds, r.Ops, ce.Wall)
+			continue
+		}
+		if q := float64(r.Ops) / r.Seconds; math.Abs(q-r.PerSec) > 1e-6*q {
+			t.Errorf("%s: per_sec %v, but ops/seconds is %v", name, r.PerSec, q)
+		}
+		if ce.RoundMin > r.PerSec || r.PerSec > ce.RoundMax {
+			t.Errorf("%s: median %v outside its rounds %v-%v", name,
+				r.PerSec, ce.RoundMin, ce.RoundMax)
+		}
+	}
 }
