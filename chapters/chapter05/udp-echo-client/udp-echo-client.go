@@ -101,6 +101,7 @@ func addrPort(sa syscall.Sockaddr) string {
 	return "unknown address"
 }
 
+// region talk
 func talk(server netip.AddrPort, wait time.Duration, in io.Reader,
 	out io.Writer) error {
 	family, to := sockaddr(server.Addr(), int(server.Port()))
@@ -183,3 +184,5 @@ func reply(fd int, buf []byte, server netip.AddrPort,
 		return n, nil
 	}
 }
+
+// endregion talk

@@ -100,6 +100,7 @@ func addrPort(sa syscall.Sockaddr) string {
 	return "unknown address"
 }
 
+// region serve
 func serve(ip netip.Addr, port, limit int) error {
 	family, sa := sockaddr(ip, port)
 
@@ -151,6 +152,8 @@ func serve(ip netip.Addr, port, limit int) error {
 	}
 	return nil
 }
+
+// endregion serve
 
 // recvfrom is recvfrom(2), tried again when a signal interrupted it.
 func recvfrom(fd int, buf []byte) (int, syscall.Sockaddr, error) {

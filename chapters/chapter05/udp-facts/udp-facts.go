@@ -654,6 +654,8 @@ func flood(rcvbuf, count int) error {
 		return err
 	}
 	fmt.Printf("  one more datagram: its SO_RXQ_OVFL message says %d\n", ovfl)
+	fmt.Printf("  dropped %d, the same in /proc/net/udp and SO_RXQ_OVFL: %v\n",
+		dropped, row.drops == dropped && int(ovfl) == dropped)
 	return nil
 }
 
