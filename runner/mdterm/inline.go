@@ -55,6 +55,14 @@ type inliner struct {
 // inline flattens the inline content of n.
 func (r *renderer) inline(n ast.Node) []glyph {
 	in := &inliner{r: r}
+	if n.Type() == ast.TypeBlock {
+		size := 0
+		for k := 0; k < n.Lines().Len(); k++ {
+			seg := n.Lines().At(k)
+			size += utf8.RuneCount(seg.Value(r.src))
+		}
+		in.gs = make([]glyph, 0, size)
+	}
 	in.walk(n, 0, 0)
 	in.resolveSoft()
 	return in.gs
@@ -358,7 +366,8 @@ func loosen(gs []glyph) []glyph {
 // word is a run of glyphs that no line break may split (unless it is
 // wider than the line), and what comes before it.
 type word struct {
-	gs    []glyph
+	gs    []glyph // a part of the glyphs given to words
+	start int     // where gs starts in them
 	w     int
 	space *glyph // the space before it, if any
 	hard  bool   // a hard line break before it
@@ -366,49 +375,54 @@ type word struct {
 
 // words splits glyphs at spaces and at the places canBreak allows.
 func words(gs []glyph) []word {
-	var ws []word
+	ws := make([]word, 0, len(gs)/4+1)
 	var cur word
+	start, last := -1, -1 // the current word's first and last text glyphs
 	var space *glyph
 	hard := false
 	flush := func() {
-		if len(cur.gs) > 0 {
+		if start >= 0 {
+			cur.gs = gs[start : last+1 : last+1]
+			cur.start = start
 			ws = append(ws, cur)
 		}
-		cur = word{}
+		cur, start = word{}, -1
 	}
 	for k := range gs {
-		g := gs[k]
+		g := &gs[k]
 		switch g.kind {
 		case gSpace:
 			flush()
 			if space == nil {
-				space = &gs[k]
+				space = g
 			}
 		case gHard:
 			flush()
 			hard, space = true, nil
 		case gText:
-			if len(cur.gs) > 0 && canBreak(cur.gs[len(cur.gs)-1], g) {
+			if start >= 0 && canBreak(gs[last], *g) {
 				flush()
 			}
-			if len(cur.gs) == 0 {
+			if start < 0 {
 				if space != nil && !hard && len(ws) > 0 &&
 					(strings.ContainsRune(noStart, firstRune(g.s)) ||
 						g.glue&glueBefore != 0) {
 					// A space before closing punctuation does not let
-					// the punctuation start a line.
+					// the punctuation start a line: the word before,
+					// the spaces and this glyph go together.
 					cur = ws[len(ws)-1]
 					ws = ws[:len(ws)-1]
-					sp := *space
-					sp.kind, sp.glue = gText, 0
-					cur.gs = append(cur.gs[:len(cur.gs):len(cur.gs)], sp)
-					cur.w += sp.w
+					start = cur.start
+					for j := start + len(cur.gs); j < k; j++ {
+						cur.w += gs[j].w
+					}
 				} else {
+					start = k
 					cur.space, cur.hard = space, hard
 				}
 				space, hard = nil, false
 			}
-			cur.gs = append(cur.gs, g)
+			last = k
 			cur.w += g.w
 		}
 	}
@@ -425,13 +439,15 @@ func wrap(gs []glyph, width, rest int) [][]glyph {
 	if rest < 1 {
 		rest = 1
 	}
+	// The lines are consecutive parts of one buffer: each glyph goes in
+	// once, with at most one space before each word.
+	buf := make([]glyph, 0, len(gs)+len(gs)/2+1)
 	var lines [][]glyph
-	var ln []glyph
-	lw := 0
+	from, lw := 0, 0
 	limit := width
 	newline := func() {
-		lines = append(lines, ln)
-		ln, lw, limit = nil, 0, rest
+		lines = append(lines, buf[from:len(buf):len(buf)])
+		from, lw, limit = len(buf), 0, rest
 	}
 	queue := words(gs)
 	for len(queue) > 0 {
@@ -451,11 +467,11 @@ func wrap(gs []glyph, width, rest int) [][]glyph {
 		if sep > 0 {
 			sp := *wd.space
 			sp.kind = gText
-			ln = append(ln, sp)
+			buf = append(buf, sp)
 			lw++
 		}
 		if wd.w <= limit-lw {
-			ln = append(ln, wd.gs...)
+			buf = append(buf, wd.gs...)
 			lw += wd.w
 			continue
 		}
@@ -470,12 +486,12 @@ func wrap(gs []glyph, width, rest int) [][]glyph {
 			if k > 0 {
 				newline()
 			}
-			ln = append(ln, p...)
+			buf = append(buf, p...)
 			lw = glyphsWidth(p)
 		}
 	}
-	if len(ln) > 0 || len(lines) == 0 {
-		lines = append(lines, ln)
+	if len(buf) > from || len(lines) == 0 {
+		newline()
 	}
 	return lines
 }

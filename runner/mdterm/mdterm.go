@@ -6,7 +6,8 @@
 // numbered from their start), block quotes (the chapters' Errata
 // callouts), GFM tables, thematic breaks, inline code, emphasis, strong,
 // strikethrough, links (the text, then the destination in brackets when
-// it differs from the text), images (their alt text), fenced and
+// it differs from the text), images (their alt text and destination),
+// fenced and
 // indented code with a gutter, mermaid fences labelled as such. HTML
 // comments are dropped; other raw HTML is shown as text.
 //
@@ -36,10 +37,12 @@
 // A table stays a table: columns get their natural width when the table
 // fits; otherwise the widest columns are narrowed, one column at a time,
 // and the text of a cell wraps inside its column (never narrower than
-// the longest word of the column), so a row is never broken across the
-// table's structure. When even the narrowest columns do not fit, the
-// table is printed one record per block, "header: value" lines. Column
-// alignment (":---:", "---:") is kept.
+// the longest word of the column; inline code may break at its spaces
+// if that is what it takes), so a row is never broken across the
+// table's structure. When a row takes more than one line, a line of bare
+// column separators sets the rows apart. When even the narrowest
+// columns do not fit, the table is printed one record per block,
+// "header: value" lines. Column alignment (":---:", "---:") is kept.
 //
 // # Colour and safety
 //
@@ -55,24 +58,28 @@
 // # Why goldmark plus this layout, not glamour
 //
 // charm.land/glamour/v2 v2.0.1 was tried on 05-tcp-flow.md and
-// 12-tcp-states.zh.md at width 80 (style "notty", word wrap 80). Its
-// English tables were good, but: it writes OSC 8 hyperlink escapes even
-// in its no-colour style, so a pipe gets escape sequences; 14 lines of
-// the Chinese sections start with closing punctuation at width 80 (18 at
-// width 60), because it breaks Chinese only where a run of CJK text
-// overflows, and then anywhere ("tcp-" / "states："); a line holding a
-// code span before Chinese text is left half empty; continuation lines
-// of list items lose their indentation; every line is padded with
-// spaces to the full width. Its tables are drawn with the characters
-// its style gives, the line breaking is not ours to change, and it
-// pulls lipgloss, chroma and a dozen more modules. Goldmark is already
-// the runner's parser; the layout above is about 900 lines and does the
-// two things these notes need most (Chinese line breaking and tables)
-// the way they need it.
+// 12-tcp-states.zh.md at widths 60 and 80 (style "notty", word wrap at
+// the width). Its English tables were good. But it writes OSC 8
+// hyperlink escapes even in its no-colour style, so a pipe gets escape
+// sequences; it breaks Chinese text only where a run of it overflows
+// the line, so lines start with closing punctuation (in
+// 12-tcp-states.zh.md three lines at width 80 start with a lone "：" or
+// "。"; over all the Chinese notes of the chapter, 20 at width 80 and 36
+// at 60), a code span followed by Chinese text leaves the line before
+// it half empty, and "tcp-states" is cut at its hyphen; continuation
+// lines of list items lose their indentation; every line is padded with
+// spaces to the full width. None of this can be changed from outside,
+// and glamour brings lipgloss, chroma and a dozen more modules.
+// Goldmark is already the runner's parser, and the layout here (about
+// 1,300 lines with its comments) does the two things these notes need
+// most, Chinese line breaking and tables, the way they need it, with
+// one module added: go-runewidth for the widths. Lipgloss was left out
+// too: all the styling needed is six SGR attributes, written in style.go.
 package mdterm
 
 import (
 	"bytes"
+	"strconv"
 	"strings"
 
 	"github.com/yuin/goldmark"
@@ -214,7 +221,7 @@ func (r *renderer) list(n *ast.List, width int) []line {
 	for k := 0; k < count; k++ {
 		m := bullets[(r.listDepth-1)%len(bullets)]
 		if n.IsOrdered() {
-			m = itoa(n.Start+k) + string(n.Marker)
+			m = strconv.Itoa(n.Start+k) + string(n.Marker)
 		}
 		marks = append(marks, m)
 		if len(m) > mw {
@@ -254,8 +261,8 @@ var bullets = []string{"▪", "◦"}
 func (r *renderer) code(segs *text.Segments, info string, width int) []line {
 	var out []line
 	if strings.TrimSpace(info) == "mermaid" {
-		out = append(out, line{{s: "(mermaid diagram, shown as its source)",
-			w: 38, st: sDim}})
+		const label = "(mermaid diagram, shown as its source)"
+		out = append(out, line{{s: label, w: len(label), st: sDim}})
 	}
 	gutter := span{s: "| ", w: 2, st: sDim}
 	cont := span{s: ": ", w: 2, st: sDim}
@@ -269,6 +276,11 @@ func (r *renderer) code(segs *text.Segments, info string, width int) []line {
 		return append(out, line{gutter})
 	}
 	for _, src := range strings.Split(body, "\n") {
+		if t, ok := plainASCII(src); ok && len(t) <= width-2 {
+			// Most lines: nothing to escape or measure.
+			out = append(out, line{gutter, {s: t, w: len(t)}})
+			continue
+		}
 		gs := codeGlyphs(src)
 		pieces := splitGlyphs(gs, width-2)
 		for k, p := range pieces {
@@ -305,13 +317,27 @@ func (r *renderer) html(n *ast.HTMLBlock, width int) []line {
 	return out
 }
 
-// itoa formats a small non-negative number.
-func itoa(n int) string {
-	if n < 0 {
-		return "-" + itoa(-n)
+// plainASCII returns s with its tabs expanded, and reports whether it
+// holds only printable ASCII and tabs.
+func plainASCII(s string) (string, bool) {
+	tabs := false
+	for k := 0; k < len(s); k++ {
+		if s[k] == '\t' {
+			tabs = true
+		} else if s[k] < 0x20 || s[k] >= 0x7f {
+			return "", false
+		}
 	}
-	if n < 10 {
-		return string(rune('0' + n))
+	if !tabs {
+		return s, true
 	}
-	return itoa(n/10) + string(rune('0'+n%10))
+	var b strings.Builder
+	for k := 0; k < len(s); k++ {
+		if s[k] == '\t' {
+			b.WriteString("    "[:4-b.Len()%4])
+		} else {
+			b.WriteByte(s[k])
+		}
+	}
+	return b.String(), true
 }

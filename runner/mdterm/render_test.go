@@ -1,6 +1,7 @@
 package mdterm
 
 import (
+	"slices"
 	"strings"
 	"testing"
 )
@@ -143,18 +144,9 @@ func TestFit(t *testing.T) {
 	}
 	for _, tt := range tests {
 		got, ok := fit(tt.natural, tt.least, tt.avail)
-		if ok != tt.ok || strings.Trim(strings.Join(strings.Fields(fmtInts(got)), ","), "[]") !=
-			strings.Trim(strings.Join(strings.Fields(fmtInts(tt.want)), ","), "[]") {
+		if ok != tt.ok || !slices.Equal(got, tt.want) {
 			t.Errorf("fit(%v, %v, %d) = %v, %v; want %v, %v",
 				tt.natural, tt.least, tt.avail, got, ok, tt.want, tt.ok)
 		}
 	}
-}
-
-func fmtInts(v []int) string {
-	var b strings.Builder
-	for _, n := range v {
-		b.WriteString(itoa(n) + " ")
-	}
-	return b.String()
 }

@@ -63,16 +63,18 @@ func prefix(ls []line, first, rest span) []line {
 // glyphsToLine merges glyphs of one style into spans.
 func glyphsToLine(gs []glyph) line {
 	var l line
-	for _, g := range gs {
-		if g.w == 0 && g.s == "" {
-			continue
+	var b strings.Builder
+	for k := 0; k < len(gs); {
+		j, w := k, 0
+		b.Reset()
+		for ; j < len(gs) && gs[j].st == gs[k].st; j++ {
+			b.WriteString(gs[j].s)
+			w += gs[j].w
 		}
-		if n := len(l); n > 0 && l[n-1].st == g.st {
-			l[n-1].s += g.s
-			l[n-1].w += g.w
-			continue
+		if b.Len() > 0 {
+			l = append(l, span{s: b.String(), w: w, st: gs[k].st})
 		}
-		l = append(l, span{s: g.s, w: g.w, st: g.st})
+		k = j
 	}
 	return l
 }
