@@ -37,8 +37,8 @@ func (e *usageError) Error() string { return e.msg }
 func main() {
 	if err := run(os.Args[1:]); err != nil {
 		fmt.Fprintf(os.Stderr, "epoll-server: error: %v\n", err)
-		// A pointer type assertion: errors.As does not see
-		// interpreted types under yaegi.
+		// yaegi: a pointer type assertion, not errors.As, finds a
+		// type declared in the interpreted program.
 		if _, ok := err.(*usageError); ok {
 			os.Exit(2)
 		}
@@ -258,8 +258,8 @@ func (s *server) acceptAll() error {
 		// The new socket is non-blocking from the start.
 		cfd, sa, err := syscall.Accept4(s.lfd,
 			syscall.SOCK_NONBLOCK|syscall.SOCK_CLOEXEC)
-		// (An if chain, not a switch on err: yaegi cannot switch an
-		// error value against syscall.Errno constants.)
+		// yaegi: an if chain, not a switch on err, which the
+		// interpreter cannot match against syscall.Errno constants.
 		if err == syscall.EAGAIN {
 			return nil // backlog empty: back to epoll_wait
 		}

@@ -46,8 +46,8 @@ func (e *usageError) Error() string { return e.msg }
 func main() {
 	if err := run(os.Args[1:]); err != nil {
 		fmt.Fprintf(os.Stderr, "fork-fd: error: %v\n", err)
-		// A pointer type assertion, not errors.As: only this form
-		// works on interpreted types under yaegi.
+		// yaegi: a pointer type assertion, not errors.As, finds a
+		// type declared in the interpreted program.
 		if _, ok := err.(*usageError); ok {
 			os.Exit(2)
 		}

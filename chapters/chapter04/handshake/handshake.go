@@ -72,9 +72,10 @@ type frame struct {
 	data []byte
 }
 
-// usageError marks a bad command line: main exits 2 for it. run returns
-// it unwrapped, so a pointer type assertion finds it (errors.As, or a
-// value type, does not work on interpreted types under yaegi).
+// usageError marks a bad command line: main exits 2 for it.
+// yaegi: run returns it unwrapped, for a pointer type assertion in
+// main; errors.As does not find a type declared in the interpreted
+// program.
 type usageError struct{ msg string }
 
 func (e *usageError) Error() string { return e.msg }
@@ -196,7 +197,7 @@ func traceConnection(host string, mode closeMode) ([]frame, error) {
 		return nil, err
 	}
 	frames := <-captured
-	// Two statements, not "return frames, <-capErr": yaegi v0.16.1
+	// yaegi: two statements, not "return frames, <-capErr": v0.16.1
 	// panics on a receive inside a multi-value return.
 	err = <-capErr
 	return frames, err

@@ -24,8 +24,10 @@ func main() {
 	}
 }
 
-// usageError is a mistake in the arguments: main exits 2 for it. (run
-// returns it unwrapped: errors.As does not work under yaegi.)
+// usageError is a mistake in the arguments: main exits 2 for it.
+// yaegi: run returns it unwrapped, for a pointer type assertion in
+// main; errors.As does not find a type declared in the interpreted
+// program.
 type usageError struct{ msg string }
 
 func (e *usageError) Error() string { return e.msg }

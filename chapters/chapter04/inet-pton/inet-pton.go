@@ -29,8 +29,10 @@ func main() {
 	}
 }
 
-// usageError is a mistake in the arguments: main exits 2 for it. (run
-// returns it unwrapped: errors.As does not work under yaegi.)
+// usageError is a mistake in the arguments: main exits 2 for it.
+// yaegi: run returns it unwrapped, for a pointer type assertion in
+// main; errors.As does not find a type declared in the interpreted
+// program.
 type usageError struct{ msg string }
 
 func (e *usageError) Error() string { return e.msg }
@@ -339,8 +341,8 @@ func inetAton(s string) ([4]byte, bool) {
 	// The last part may use every byte the others left free.
 	n := len(parts)
 	last := parts[n-1]
-	// (The limit is typed: yaegi gets an untyped constant shifted by a
-	// variable wrong.)
+	// yaegi: a typed limit; the interpreter gets an untyped constant
+	// shifted by a variable wrong.
 	limit := uint64(0xffffffff) >> uint(8*(n-1))
 	if last > limit {
 		return ip, false
@@ -361,7 +363,8 @@ func cNumber(s string) (uint64, string, bool) {
 	if s == "" || s[0] < '0' || s[0] > '9' {
 		return 0, s, false
 	}
-	// (No named results here: yaegi does not reset them between calls.)
+	// yaegi: no named results here; the interpreter does not reset
+	// them between calls.
 	val, base, k := uint64(0), uint64(10), 0
 	switch {
 	case len(s) > 2 && (s[1] == 'x' || s[1] == 'X') &&

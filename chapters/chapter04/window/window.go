@@ -37,9 +37,10 @@ import (
 	"github.com/tcpnotebook/tcpnotebook/chapters/chapter04/tcphdr"
 )
 
-// usageError marks a bad command line: main exits 2 for it. run returns
-// it unwrapped, so a pointer type assertion finds it (errors.As, or a
-// value type, does not work on interpreted types under yaegi).
+// usageError marks a bad command line: main exits 2 for it.
+// yaegi: run returns it unwrapped, for a pointer type assertion in
+// main; errors.As does not find a type declared in the interpreted
+// program.
 type usageError struct{ msg string }
 
 func (e *usageError) Error() string { return e.msg }
