@@ -29,6 +29,7 @@ import (
 	"net/netip"
 	"os"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -265,6 +266,14 @@ func errName(err error) string {
 
 // region demo
 func demo() error {
+	lo, err := net.InterfaceByName("lo")
+	if err != nil {
+		return err
+	}
+	fmt.Printf("lo's flags: %v (no broadcast flag)\n", lo.Flags)
+	fmt.Printf("the kernel's routes (/proc/net/fib_trie) say 127.255.255.255 is: %s\n",
+		routeType("127.255.255.255"))
+
 	// Two receivers on one port, the first on a port the kernel picks.
 	r1, err := receiver(0, true)
 	if err != nil {
@@ -390,6 +399,23 @@ func viaNet(r1 int, to *syscall.SockaddrInet4) error {
 }
 
 // endregion net
+
+// routeType looks addr up in /proc/net/fib_trie, the kernel's routing
+// tables, where each address the kernel treats specially is followed by
+// a line such as "/32 link BROADCAST" or "/32 host LOCAL".
+func routeType(addr string) string {
+	b, err := os.ReadFile("/proc/net/fib_trie")
+	if err != nil {
+		return err.Error()
+	}
+	lines := strings.Split(string(b), "\n")
+	for i, line := range lines {
+		if strings.TrimSpace(line) == "|-- "+addr && i+1 < len(lines) {
+			return strings.TrimSpace(lines[i+1])
+		}
+	}
+	return "not found"
+}
 
 // setTimeout bounds how long recvfrom may block (SO_RCVTIMEO).
 func setTimeout(fd int, d time.Duration) error {
