@@ -133,6 +133,10 @@ func serve(ip netip.Addr, port, limit int) error {
 		return os.NewSyscallError("getsockname", err)
 	}
 	fmt.Printf("listening on %s\n", addrString(local))
+	if lfd >= setSize {
+		return fmt.Errorf("the listening socket is descriptor %d: "+
+			"an fd_set holds descriptors 0 to %d", lfd, setSize-1)
+	}
 
 	// The descriptors to watch live in this list, not in an fd_set:
 	// select overwrites the set it is given.
