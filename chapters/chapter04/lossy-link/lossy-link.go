@@ -112,6 +112,7 @@ type options struct {
 	cc       string
 	trace    bool
 	verbose  bool
+	info     time.Duration
 	server   []string // commands; empty for the built-in pair
 	client   []string
 	rawDrops multiFlag
@@ -137,6 +138,7 @@ func parse(args []string) (*options, error) {
 	fs.StringVar(&o.cc, "cc", "", "congestion control `name`")
 	fs.BoolVar(&o.trace, "trace", false, "print the segments carried")
 	fs.BoolVar(&o.verbose, "v", false, "print the client's throughput")
+	fs.DurationVar(&o.info, "info", 0, "sample TCP_INFO every `D`")
 	if err := fs.Parse(args); err == flag.ErrHelp {
 		fs.SetOutput(os.Stdout)
 		fmt.Println("usage: lossy-link [flags] [-- SERVER... -- CLIENT...]")
@@ -287,7 +289,7 @@ func outside(args []string, o *options) error {
 		printTrace(os.Stdout, events)
 	}
 	fmt.Println("link down")
-	if commands && code != 0 {
+	if code != 0 {
 		return &exitError{code}
 	}
 	return nil
@@ -418,10 +420,15 @@ func client(ip string, o *options) error {
 	}}
 	start := time.Now()
 	c, err := d.Dial("tcp", dst)
-	if err != nil {
+	if errors.Is(err, syscall.ETIMEDOUT) {
+		// The outcome the SYN experiments wait for: a result, not a
+		// failure of the program.
 		fmt.Printf("client: connect to %s: %v after %.1f s\n", dst,
-			errors.Unwrap(errors.Unwrap(err)), time.Since(start).Seconds())
+			syscall.ETIMEDOUT, time.Since(start).Seconds())
 		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("client: %w", err)
 	}
 	defer c.Close()
 	tc := c.(*net.TCPConn)
@@ -444,6 +451,12 @@ func client(ip string, o *options) error {
 	rand.New(rand.NewSource(o.cfg.Seed)).Read(data)
 	sum := sha256.Sum256(data)
 	start = time.Now()
+	// With -info, a goroutine samples TCP_INFO while the data goes.
+	stop := make(chan struct{})
+	samples := make(chan []sample, 1)
+	if o.info > 0 {
+		go func() { samples <- sampleInfo(tc, o.info, start, stop) }()
+	}
 	if _, err := c.Write(data); err != nil {
 		return fmt.Errorf("client: write: %w", err)
 	}
@@ -456,6 +469,10 @@ func client(ip string, o *options) error {
 		return fmt.Errorf("client: read the answer: %w", err)
 	}
 	took := time.Since(start)
+	close(stop)
+	if o.info > 0 {
+		printSamples(<-samples, o.cc)
+	}
 	ti, err = tcpInfo(tc)
 	if err != nil {
 		return err
@@ -475,6 +492,52 @@ func client(ip string, o *options) error {
 			float64(o.bytes)*8/took.Seconds()/1e6)
 	}
 	return nil
+}
+
+// sample is what TCP_INFO said at one moment of a transfer.
+type sample struct {
+	at time.Duration
+	ti info
+}
+
+// sampleInfo reads TCP_INFO every interval until stop is closed.
+func sampleInfo(c *net.TCPConn, every time.Duration, start time.Time,
+	stop <-chan struct{}) []sample {
+	var out []sample
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		ti, err := tcpInfo(c)
+		if err == nil {
+			out = append(out, sample{time.Since(start), ti})
+		}
+		select {
+		case <-stop:
+			return out
+		case <-t.C:
+		}
+	}
+}
+
+// printSamples prints one line per sample, the form cwnd-chart reads:
+// time in seconds, cwnd and ssthresh in segments ("-" while ssthresh
+// is still infinite), smoothed RTT in ms, segments retransmitted so
+// far, bytes acknowledged.
+func printSamples(ss []sample, cc string) {
+	if cc == "" {
+		cc = "default"
+	}
+	fmt.Printf("client: TCP_INFO samples (%s): time cwnd ssthresh rtt "+
+		"retrans acked\n", cc)
+	for _, s := range ss {
+		th := "-"
+		if s.ti.ssthresh < 1<<30 {
+			th = strconv.Itoa(int(s.ti.ssthresh))
+		}
+		fmt.Printf("info %.3f %d %s %.1f %d %d\n", s.at.Seconds(),
+			s.ti.cwnd, th, float64(s.ti.rtt)/1000, s.ti.totalRetrans,
+			s.ti.bytesAcked)
+	}
 }
 
 // loopbackMSS makes a connection over lo, inside this namespace, and
@@ -504,6 +567,7 @@ type info struct {
 	rto, sndMSS, rtt, rttvar      uint32
 	ssthresh, cwnd, advmss, total uint32
 	totalRetrans                  uint32
+	bytesAcked                    uint64
 }
 
 // region tcpinfo
@@ -544,23 +608,32 @@ func tcpInfo(c *net.TCPConn) (info, error) {
 	ti.cwnd = le.Uint32(buf[80:])   // tcpi_snd_cwnd, in segments
 	ti.advmss = le.Uint32(buf[84:]) // tcpi_advmss
 	ti.totalRetrans = le.Uint32(buf[100:])
+	if n >= 128 {
+		ti.bytesAcked = le.Uint64(buf[120:]) // tcpi_bytes_acked
+	}
 	return ti, nil
 }
 
 // endregion tcpinfo
 
-// printTrace prints every TCP segment the link read, one a line:
-// when, which way, the header with relative numbers, what the link did.
+// printTrace prints every TCP segment the link read, one a line: when
+// it was sent (read by the link) and when it arrived (written to the
+// other side), which way, the header with relative numbers, what the
+// link did.
 func printTrace(out io.Writer, events []tunlink.Event) {
 	var t0 time.Duration
 	if len(events) > 0 {
 		t0 = events[0].At
 	}
-	fmt.Fprintf(out, "%8s  %-3s  %-11s %7s %7s %5s  %s\n", "time", "dir",
-		"flags", "seq", "ack", "len", "options, what the link did")
+	fmt.Fprintf(out, "%7s %7s  %-3s  %-11s %7s %7s %5s  %s\n", "sent",
+		"arrived", "dir", "flags", "seq", "ack", "len",
+		"options, what the link did")
 	var isn [2]uint32
 	var haveISN [2]bool
 	seen := [2]map[uint32]bool{{}, {}}
+	var lastAck [2]uint32
+	var ackSeen [2]bool
+	var dups [2]int
 	sent := map[string][]time.Duration{} // "C>S seq 1" -> when sent
 	var order []string
 	for _, ev := range events {
@@ -584,7 +657,23 @@ func printTrace(out io.Writer, events []tunlink.Event) {
 		}
 		var notes []string
 		if o := h.OptionString(); o != "" {
-			notes = append(notes, o)
+			notes = append(notes, sackRanges(o, h, isn[1-d]))
+		}
+		// A duplicate ACK: no data, no SYN or FIN, and the same
+		// acknowledgement number as the sender's ACK before it.
+		if n == 0 && h.Flags&(tcphdr.SYN|tcphdr.FIN|tcphdr.RST) == 0 &&
+			h.Flags&tcphdr.ACK != 0 {
+			if ackSeen[d] && h.Ack == lastAck[d] {
+				dups[d]++
+				notes = append(notes, "DUP ACK "+strconv.Itoa(dups[d]))
+			} else {
+				dups[d] = 0
+			}
+		} else if n > 0 || h.Flags&tcphdr.FIN != 0 {
+			dups[d] = 0
+		}
+		if h.Flags&tcphdr.ACK != 0 {
+			lastAck[d], ackSeen[d] = h.Ack, true
 		}
 		// A SYN, a FIN or data sent again is a retransmission.
 		if n > 0 || h.Flags&(tcphdr.SYN|tcphdr.FIN) != 0 {
@@ -596,9 +685,13 @@ func printTrace(out io.Writer, events []tunlink.Event) {
 		if ev.Verdict != tunlink.Pass {
 			notes = append(notes, strings.ToUpper(ev.Verdict.String()))
 		}
-		fmt.Fprintf(out, "%8.3f  %-3s  %-11s %7d %7s %5d  %s\n",
-			(ev.At - t0).Seconds(), dir, h.Flags, h.Seq-isn[d], ack, n,
-			strings.Join(notes, " "))
+		arrived := "-"
+		if ev.Out > 0 {
+			arrived = fmt.Sprintf("%.3f", (ev.Out - t0).Seconds())
+		}
+		fmt.Fprintf(out, "%7.3f %7s  %-3s  %-11s %7d %7s %5d  %s\n",
+			(ev.At - t0).Seconds(), arrived, dir, h.Flags, h.Seq-isn[d],
+			ack, n, strings.Join(notes, " "))
 		if n > 0 || h.Flags&(tcphdr.SYN|tcphdr.FIN) != 0 {
 			k := dir + " seq " + strconv.FormatUint(uint64(h.Seq-isn[d]), 10)
 			if _, ok := sent[k]; !ok {
@@ -621,6 +714,22 @@ func printTrace(out io.Writer, events []tunlink.Event) {
 		fmt.Fprintf(out, "%s sent %d times, waits %s s\n", k, len(at),
 			strings.Join(waits, ", "))
 	}
+}
+
+// sackRanges writes the SACK blocks of h into its option string, as
+// byte ranges relative to the ISN of the data they acknowledge:
+// "sack=1" becomes "sack=4345-14481".
+func sackRanges(opts string, h tcphdr.TCP, isn uint32) string {
+	blocks := h.SACKBlocks()
+	if len(blocks) == 0 {
+		return opts
+	}
+	var r []string
+	for _, b := range blocks {
+		r = append(r, fmt.Sprintf("%d-%d", b.Left-isn, b.Right-isn))
+	}
+	return strings.Replace(opts, "sack="+strconv.Itoa(len(blocks)),
+		"sack="+strings.Join(r, ","), 1)
 }
 
 // printSYNs says what MSS each SYN announced, as the link saw them.

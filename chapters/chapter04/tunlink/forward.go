@@ -53,9 +53,10 @@ type Link struct {
 	clocks [2]*Clock // A to B, B to A
 	start  time.Time
 
-	mu     sync.Mutex // guards the clocks, events and conns
-	events []Event
-	conns  map[string]*conn
+	mu      sync.Mutex // guards the clocks, events, conns and pending
+	events  []Event
+	conns   map[string]*conn
+	pending int // packets read, not dropped, not yet written
 
 	stop sync.Once
 	wg   sync.WaitGroup
@@ -232,6 +233,10 @@ func (l *Link) read(i int, out chan<- delivery) {
 			// Followed in the order read, not delivered: an answer
 			// can be read only after what caused it was written.
 			l.follow(pkt)
+			l.pending++
+			if v == Twice {
+				l.pending++
+			}
 		}
 		l.mu.Unlock()
 		if v.Dropped() {
@@ -268,7 +273,9 @@ func (l *Link) deliver(i int, in <-chan delivery) {
 			d := due[0]
 			due = due[1:]
 			if _, err := l.tun[i].Write(d.pkt); err != nil {
-				continue // a closed device, or a packet it refused
+				// A closed device, or a packet it refused.
+				l.delivered(d, time.Time{})
+				continue
 			}
 			l.delivered(d, time.Now())
 		}
@@ -306,7 +313,8 @@ func (l *Link) deliver(i int, in <-chan delivery) {
 func (l *Link) delivered(d delivery, when time.Time) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if d.ev >= 0 {
+	l.pending--
+	if d.ev >= 0 && !when.IsZero() {
 		l.events[d.ev].Out = when.Sub(l.start)
 	}
 }
@@ -345,10 +353,14 @@ func (l *Link) follow(pkt []byte) {
 }
 
 // Settled reports whether every connection that was set up over the
-// link has been closed (its last ACK carried) or reset.
+// link has been closed (its last ACK carried) or reset, and nothing is
+// on its way.
 func (l *Link) Settled() bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if l.pending > 0 {
+		return false
+	}
 	for _, c := range l.conns {
 		if c.open && !c.closed {
 			return false
