@@ -104,6 +104,15 @@ func programs(t testing.TB) string {
 	return binDir
 }
 
+// goEnv returns a go env variable of the go command on $PATH.
+func goEnv(name string) string {
+	out, err := exec.Command("go", "env", name).Output()
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(out))
+}
+
 func repoRoot(t testing.TB) string {
 	root, err := filepath.Abs("..")
 	if err != nil {
@@ -154,6 +163,11 @@ func runScripts(t *testing.T, dir, progs, root string) {
 			// Plain output for comparisons, whatever the terminal.
 			env.Setenv("NO_COLOR", "1")
 			env.Setenv("LANG", "C")
+			// A program marked //notebook:compiled runs with go run,
+			// which needs the build cache (testscript's $HOME is empty).
+			env.Setenv("GOCACHE", goEnv("GOCACHE"))
+			env.Setenv("GOPROXY", "off")
+			env.Setenv("GOTOOLCHAIN", "local")
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
