@@ -2,6 +2,7 @@ package notebook
 
 import (
 	"os"
+	"regexp"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -263,7 +264,7 @@ func TestFormatDocumented(t *testing.T) {
 			t.Errorf("FORMAT.md does not document nb:%s", s.Name)
 		}
 		for _, o := range s.Options {
-			if !strings.Contains(doc, "`"+o.Name+"=") {
+			if !regexp.MustCompile(`[\x60\[ ]` + o.Name + `=`).MatchString(doc) {
 				t.Errorf("FORMAT.md does not document the option %s= of nb:%s", o.Name, s.Name)
 			}
 		}
