@@ -11,11 +11,14 @@
 // sends SIGCHLD to exactly that thread (tgkill), then connects a
 // client. Case 1, a plain blocking socket: Go installs its signal
 // handlers with SA_RESTART, the kernel restarts accept after the
-// handler and accept returns the client. Case 2, the same with a
-// receive timeout (SO_RCVTIMEO): accept is never restarted, it fails
-// with EINTR; calling it again waits for the client as before. Case
-// 3: the net package's Accept waits in the runtime's poller, not in
-// accept4, so a signal has nothing to interrupt.
+// handler and accept returns the client. Case 2, the source's bug: the
+// same with SA_RESTART cleared from the handler's flags (the source's
+// sa_flags = 0): accept fails with EINTR, and the source's server
+// stops there; calling it again, its fix, waits for the client as
+// before. Case 3, SA_RESTART again but a receive timeout (SO_RCVTIMEO):
+// such a socket call is never restarted. Case 4: the net package's
+// Accept waits in the runtime's poller, not in accept4, so a signal
+// has nothing to interrupt.
 package main
 
 import (
@@ -29,6 +32,7 @@ import (
 	"strings"
 	"syscall"
 	"time"
+	"unsafe"
 )
 
 // sysAccept4 is accept4's system call number on linux/amd64; the
@@ -76,14 +80,67 @@ func run(args []string) error {
 		return err
 	}
 	fmt.Println()
-	fmt.Println("case 2: accept with SO_RCVTIMEO set")
+	fmt.Println("case 2: blocking accept, handler without SA_RESTART" +
+		" (the source's sa_flags = 0)")
+	if err := noRestartCase(sigs); err != nil {
+		return err
+	}
+	fmt.Println()
+	fmt.Println("case 3: accept with SO_RCVTIMEO set")
 	if err := rawCase(sigs, true); err != nil {
 		return err
 	}
 	fmt.Println()
-	fmt.Println("case 3: net.Listener.Accept")
+	fmt.Println("case 4: net.Listener.Accept")
 	return netCase(sigs)
 }
+
+// region no-restart
+// noRestartCase is case 1 with the flag SA_RESTART taken out of the
+// SIGCHLD handler that Go's runtime installed, and put back after.
+func noRestartCase(sigs chan os.Signal) error {
+	if err := setRestart(syscall.SIGCHLD, false); err != nil {
+		return err
+	}
+	fmt.Println("SA_RESTART cleared from the SIGCHLD handler's flags")
+	err := rawCase(sigs, false)
+	if rerr := setRestart(syscall.SIGCHLD, true); err == nil {
+		err = rerr
+	}
+	return err
+}
+
+// saRestart is SA_RESTART of <signal.h>.
+const saRestart = 0x10000000
+
+// setRestart sets or clears SA_RESTART for the handler of sig and
+// keeps the handler itself, with the raw rt_sigaction(2): the syscall
+// package has no wrapper for it.
+// C: struct sigaction sa; sigaction(sig, NULL, &sa);
+//
+//	sa.sa_flags &= ~SA_RESTART; sigaction(sig, &sa, NULL)
+func setRestart(sig syscall.Signal, on bool) error {
+	// The kernel's struct sigaction: handler, flags, restorer, mask.
+	var act [4]uint64
+	_, _, e := syscall.Syscall6(syscall.SYS_RT_SIGACTION, uintptr(sig),
+		0, uintptr(unsafe.Pointer(&act[0])), 8, 0, 0)
+	if e != 0 {
+		return os.NewSyscallError("rt_sigaction", e)
+	}
+	if on {
+		act[1] |= saRestart
+	} else {
+		act[1] &^= saRestart
+	}
+	_, _, e = syscall.Syscall6(syscall.SYS_RT_SIGACTION, uintptr(sig),
+		uintptr(unsafe.Pointer(&act[0])), 0, 8, 0, 0)
+	if e != 0 {
+		return os.NewSyscallError("rt_sigaction", e)
+	}
+	return nil
+}
+
+// endregion no-restart
 
 // result is what one accept call returned.
 type result struct {

@@ -18,8 +18,10 @@
 // With -compare it builds or finds the chapter's servers (mp-server,
 // mt-server, echo-server, epoll-server) and compiles the two C
 // baselines with cc, runs the same load against each in turn, holds
-// -c10k idle connections to each, prints the tables and writes an
-// SVG chart (-svg). Run it from the repository root:
+// -c10k idle connections to each and prints the tables; with -svg it
+// also draws a chart. It says how long the run will take before it
+// starts, and, as it goes, which step of how many it is on and how
+// much time is left. Run it from the repository root:
 //
 //	go run ./chapters/chapter04/echo-bench -compare -svg out.svg
 package main
@@ -129,8 +131,8 @@ func run(args []string) error {
 		"-compare: idle connections to hold (0: skip)")
 	fs.IntVar(&o.c10kProc, "c10k-proc", 1000,
 		"-compare: cap for the process-per-connection servers")
-	fs.StringVar(&o.svg, "svg", "echo-bench.svg",
-		"-compare: chart file to write (empty: none)")
+	fs.StringVar(&o.svg, "svg", "",
+		"-compare: draw a chart into this `file` (.svg, .png, .pdf)")
 	fs.BoolVar(&o.build, "build", true,
 		"-compare: build the Go servers with go build "+
 			"(false: find them on PATH)")
@@ -140,7 +142,9 @@ func run(args []string) error {
 	fs.IntVar(&o.rounds, "rounds", 3,
 		"-compare: rounds of every measurement (the median is shown)")
 	fs.StringVar(&o.from, "from", "",
-		"-compare: print and chart a saved -json report, measure nothing")
+		"-compare: print (and with -svg chart) a saved -json `report`, "+
+			"measure nothing; a relative path that is not here is "+
+			"looked up in the chapter's directory")
 	fs.BoolVar(&o.pin, "pin", true,
 		"-compare: pin server and load to different CPUs "+
 			"with taskset")
@@ -593,9 +597,13 @@ type holdResult struct {
 }
 
 type report struct {
+	// Date and Command say when and how the figures were made.
+	Date    string       `json:"date"`
+	Command string       `json:"command"`
 	Machine string       `json:"machine"`
 	Pinning string       `json:"pinning"`
 	Load    string       `json:"load_average"`
+	Seconds float64      `json:"run_seconds"`
 	Notes   []string     `json:"notes"`
 	RR      []cell       `json:"round_trips"`
 	Conn    []cell       `json:"connections"`
@@ -641,7 +649,11 @@ func compare(o options) error {
 	defer cancel()
 	interrupted := errors.New("interrupted; servers stopped")
 
-	rep := report{Machine: machine()}
+	started := time.Now()
+	rep := report{Machine: machine(), Notes: []string{},
+		Date: started.UTC().Format("2006-01-02 15:04 UTC"),
+		Command: strings.Join(append([]string{"echo-bench"},
+			os.Args[1:]...), " ")}
 	load0 := loadAvg()
 	bins := map[string]string{}
 	for _, n := range names {
@@ -707,6 +719,34 @@ func compare(o options) error {
 	// elsewhere on the machine hits one round of all servers rather
 	// than all rounds of one; the median round is reported.
 	jobs := append(append([]job{}, rrJobs...), connJobs...)
+	var holds []job
+	if o.c10k > 0 {
+		for _, n := range names {
+			if bins[n] == "" || serverInfo[n].single {
+				continue
+			}
+			lo := o
+			if serverInfo[n].procs && lo.c10k > o.c10kProc {
+				lo.c10k = o.c10kProc
+			}
+			holds = append(holds, job{n, lo})
+		}
+	}
+	// Say how long it will take before it starts, then keep count.
+	var plan progress
+	for r := 1; r <= o.rounds; r++ {
+		for _, j := range jobs {
+			plan.add(stepNominal(j.o))
+		}
+	}
+	for _, j := range holds {
+		plan.add(holdNominal(j.o.c10k))
+	}
+	fmt.Fprintf(os.Stderr, "%d steps: %d loads in each of %d "+
+		"round(s), then %d C10K hold(s); about %s\n", plan.steps,
+		len(jobs), o.rounds, len(holds),
+		plan.estimate().Round(time.Second))
+	plan.start = time.Now()
 	runs := make([][]cell, len(jobs))
 	for r := 1; r <= o.rounds; r++ {
 		for i, j := range jobs {
@@ -716,7 +756,8 @@ func compare(o options) error {
 			ce := measure(ctx, j.name, bins[j.name], self, j.o,
 				srvCPU, loadCPU)
 			runs[i] = append(runs[i], ce)
-			progressLine(r, ce)
+			plan.done(stepNominal(j.o))
+			progressLine(&plan, r, ce)
 		}
 	}
 	for i := range jobs {
@@ -728,24 +769,17 @@ func compare(o options) error {
 		}
 	}
 	// C10K: idle connections held at once.
-	if o.c10k > 0 {
-		for _, n := range names {
-			if bins[n] == "" || serverInfo[n].single {
-				continue
-			}
-			target := o.c10k
-			if serverInfo[n].procs && target > o.c10kProc {
-				target = o.c10kProc
-			}
-			if ctx.Err() != nil {
-				return interrupted
-			}
-			h := hold(ctx, n, bins[n], target, o)
-			rep.Hold = append(rep.Hold, h)
-			fmt.Fprintf(os.Stderr, "%-12s c10k held %d/%d\n",
-				n, h.Held, h.Target)
+	for _, j := range holds {
+		if ctx.Err() != nil {
+			return interrupted
 		}
+		h := hold(ctx, j.name, bins[j.name], j.o.c10k, o)
+		rep.Hold = append(rep.Hold, h)
+		plan.done(holdNominal(j.o.c10k))
+		fmt.Fprintf(os.Stderr, "%s %-12s c10k held %d/%d\n",
+			plan.status(), j.name, h.Held, h.Target)
 	}
+	rep.Seconds = math.Round(time.Since(started).Seconds())
 
 	// Other work on the machine is the main source of noise: say
 	// how busy it was.
@@ -770,11 +804,72 @@ func compare(o options) error {
 	return nil
 }
 
-func progressLine(round int, ce cell) {
+func progressLine(p *progress, round int, ce cell) {
 	r := ce.Result
-	fmt.Fprintf(os.Stderr, "round %d %-12s %-4s c=%-5d s=%-5d "+
-		"%9.0f/s %s\n", round, ce.Server, r.Mode, r.Conns, r.Size,
-		r.PerSec, ce.Err)
+	fmt.Fprintf(os.Stderr, "%s round %d %-12s %-4s c=%-5d s=%-5d "+
+		"%9.0f/s %s\n", p.status(), round, ce.Server, r.Mode,
+		r.Conns, r.Size, r.PerSec, ce.Err)
+}
+
+// progress counts the steps of a comparison and estimates the time
+// left. Each step has a nominal length: its -d, plus an allowance for
+// starting the server and opening the connections, or for a C10K
+// hold. How far the real steps stray from it (a busy machine, a slow
+// process-per-connection server) is learnt as the run goes, as the
+// ratio of the time spent to the nominal time done.
+type progress struct {
+	steps, finished int
+	nominal, spent  time.Duration // planned in all; nominal time done
+	start           time.Time
+}
+
+// stepNominal is the allowance for one load: its -d, 300 ms to start
+// a server and a load generator, and 5 ms per connection to open (the
+// default run of 2026-12-01 took 6.7 s beyond -d for 1,000).
+func stepNominal(o options) time.Duration {
+	return o.dur + 300*time.Millisecond +
+		time.Duration(o.conns)*5*time.Millisecond
+}
+
+func (p *progress) add(d time.Duration) {
+	p.steps++
+	p.nominal += d
+}
+
+func (p *progress) done(d time.Duration) {
+	p.finished++
+	p.spent += d
+}
+
+// estimate is the whole run's length, before it starts.
+func (p *progress) estimate() time.Duration {
+	return p.nominal
+}
+
+// left is the time the remaining steps should take, at the pace of
+// the steps done so far.
+func (p *progress) left() time.Duration {
+	if p.spent == 0 {
+		return p.estimate()
+	}
+	pace := float64(time.Since(p.start)) / float64(p.spent)
+	return time.Duration(pace * float64(p.nominal-p.spent))
+}
+
+// status is "[k of N, 3m10s left]".
+func (p *progress) status() string {
+	return fmt.Sprintf("[%d of %d, %s left]", p.finished, p.steps,
+		p.left().Round(time.Second))
+}
+
+// holdNominal is the allowance for holding n idle connections: 3 ms
+// to open and check each, and hold gives up after 60 s.
+func holdNominal(n int) time.Duration {
+	d := time.Duration(n)*3*time.Millisecond + time.Second
+	if d > 61*time.Second {
+		d = 61 * time.Second
+	}
+	return d
 }
 
 // medianCell returns the run with the median rate; a failed run
@@ -801,6 +896,14 @@ func rate(ce cell) float64 {
 // its chart again.
 func replot(o options) error {
 	b, err := os.ReadFile(o.from)
+	if os.IsNotExist(err) && !filepath.IsAbs(o.from) {
+		// The notes run this from a temporary directory and name
+		// the report that sits next to them in the chapter.
+		alt := filepath.Join(filepath.Dir(sourceDir()), o.from)
+		if b2, err2 := os.ReadFile(alt); err2 == nil {
+			b, err = b2, nil
+		}
+	}
 	if err != nil {
 		return err
 	}
@@ -1255,6 +1358,10 @@ func loadAvg() string {
 
 // printReport prints the three tables.
 func printReport(w io.Writer, rep report) {
+	if rep.Date != "" {
+		fmt.Fprintf(w, "run: %s, %.0f s: %s\n", rep.Date,
+			rep.Seconds, rep.Command)
+	}
 	fmt.Fprintln(w, rep.Load)
 	fmt.Fprintf(w, "\nround trips (closed loop, every byte checked)\n")
 	fmt.Fprintf(w, "%-12s %5s %5s %10s %8s %8s %8s %4s %4s %5s %5s"+

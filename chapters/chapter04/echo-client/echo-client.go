@@ -88,6 +88,10 @@ func dialAndTalk(ip netip.Addr, port int, in *os.File,
 	// Step 4: close(2). C: close(fd)
 	// The server's read then returns 0: end of stream.
 	defer syscall.Close(fd)
+	// select(2) below can only watch descriptors under FD_SETSIZE.
+	if err := selectable(fd, int(in.Fd())); err != nil {
+		return err
+	}
 
 	// Step 2: connect(2). C: connect(fd, (struct sockaddr *)&addr, len)
 	// This runs the three-way handshake. Nobody listening on the
@@ -164,6 +168,27 @@ func waitInput(in, sock int) error {
 		}
 		return nil
 	}
+}
+
+// fdSetSize is FD_SETSIZE: an fd_set is a fixed array of 1024 bits,
+// one per descriptor, 0 to 1023 (syscall.FdSet holds 16 words of 64).
+const fdSetSize = 1024
+
+// selectable refuses descriptors that select(2) cannot watch. In C,
+// FD_SET on descriptor 1024 or more writes past the end of the fd_set
+// (glibc aborts with "buffer overflow detected" when built with
+// _FORTIFY_SOURCE); in Go it would be an index out of range. A process
+// with many files open gets such descriptors: poll(2) and epoll(7),
+// which take a list of descriptors instead of a bitmap, have no limit.
+func selectable(fds ...int) error {
+	for _, fd := range fds {
+		if fd >= fdSetSize {
+			return fmt.Errorf("descriptor %d is too large for "+
+				"select(2), which watches 0 to %d only "+
+				"(FD_SETSIZE)", fd, fdSetSize-1)
+		}
+	}
+	return nil
 }
 
 // fdSet and fdIsSet are the FD_SET and FD_ISSET macros of C.

@@ -13,6 +13,8 @@
 package main
 
 import (
+	"github.com/tcpnotebook/tcpnotebook/internal/sockarg"
+
 	"flag"
 	"fmt"
 	"io"
@@ -77,23 +79,18 @@ func run(args []string) error {
 	if fs.NArg() != 2 {
 		return &usageError{"want 2 arguments: <ip> <port>"}
 	}
-	ip, err := netip.ParseAddr(fs.Arg(0))
+	ap, err := sockarg.ParseAddr(fs.Arg(0), fs.Arg(1))
 	if err != nil {
-		return &usageError{fmt.Sprintf("invalid ip address %q",
-			fs.Arg(0))}
+		return &usageError{err.Error()}
 	}
-	port, err := strconv.ParseUint(fs.Arg(1), 10, 16)
-	if err != nil {
-		return &usageError{fmt.Sprintf(
-			"invalid port %q (want 0-65535)", fs.Arg(1))}
-	}
+	ip, port := ap.Addr(), int(ap.Port())
 
 	// The whole server runs on this goroutine, and the goroutine
 	// stays on one OS thread: one thread, many clients.
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 
-	lfd, err := listenNonblock(ip, int(port))
+	lfd, err := listenNonblock(ip, port)
 	if err != nil {
 		return err
 	}

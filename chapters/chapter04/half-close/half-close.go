@@ -297,7 +297,8 @@ func shutWr() error {
 	say("client read", readOnce(p.cfd)+": it still receives")
 	// Writing on the shut direction fails with EPIPE. A C program also
 	// gets SIGPIPE and dies unless it ignores it or sends with
-	// MSG_NOSIGNAL; Go ignores SIGPIPE for sockets.
+	// MSG_NOSIGNAL; Go's runtime drops SIGPIPE for any descriptor but
+	// 1 and 2 (sigpipe shut-wr shows both).
 	say("client write again", writeOnce(p.cfd, "11"))
 	// C: close(sfd). The server's FIN closes the other direction.
 	err = syscall.Close(p.sfd)

@@ -30,6 +30,7 @@ import (
 	"strings"
 	"sync"
 	"syscall"
+	"time"
 )
 
 // bufSize is the size of the read buffer, as in the source (1024).
@@ -116,6 +117,9 @@ func serve(addr string, limit, maxOpen int) error {
 	}
 	defer ln.Close()
 	fmt.Printf("listening on %s\n", ln.Addr())
+	// Running out of descriptors is no reason to stop: wait, and
+	// accept again when a client has left (see patientListener).
+	ln = &patientListener{Listener: ln}
 
 	s := &server{
 		open:   make(map[net.Conn]bool),
@@ -173,6 +177,38 @@ func serve(addr string, limit, maxOpen int) error {
 		reason, s.done, s.peak)
 	fmt.Printf("OS threads of this process: %d\n", threads())
 	return nil
+}
+
+// patientListener is a listener whose Accept does not fail when the
+// process is out of descriptors (EMFILE) or the system is (ENFILE).
+// The connection stays in the kernel's accept queue; Accept waits a
+// little, 5 ms at first and doubling up to 1 s, and tries again, so
+// the server serves its open clients on and takes the new one when a
+// descriptor is free. net/http's Server does the same. Returning the
+// error instead would end the server and every connection with it.
+type patientListener struct {
+	net.Listener
+}
+
+func (l *patientListener) Accept() (net.Conn, error) {
+	var wait time.Duration
+	for {
+		c, err := l.Listener.Accept()
+		if !errors.Is(err, syscall.EMFILE) &&
+			!errors.Is(err, syscall.ENFILE) {
+			return c, err
+		}
+		if wait == 0 {
+			fmt.Fprintf(os.Stderr, "mt-server: %v; "+
+				"waiting for a client to leave\n", err)
+			wait = 5 * time.Millisecond
+		} else if wait *= 2; wait > time.Second {
+			wait = time.Second
+		}
+		// A back-off, not a synchronisation: the kernel gives no
+		// event when a descriptor becomes free.
+		time.Sleep(wait)
+	}
 }
 
 // admit registers a new connection, or refuses it when -max open

@@ -5,7 +5,10 @@
 //
 // Usage:
 //
-//	sockaddr
+//	sockaddr [c-table]
+//
+// With c-table it prints only the C figures it holds, in the format of
+// c/sizes.c, so that a test can compare them with a C compiler's.
 package main
 
 import (
@@ -32,8 +35,14 @@ type usageError struct{ msg string }
 func (e *usageError) Error() string { return e.msg }
 
 func run(args []string) error {
+	if len(args) == 1 && args[0] == "c-table" {
+		for _, r := range cStructs {
+			fmt.Printf("%s %d %d\n", r.name, r.size, r.align)
+		}
+		return nil
+	}
 	if len(args) != 0 {
-		return &usageError{"sockaddr takes no arguments"}
+		return &usageError{"sockaddr takes no arguments, or c-table"}
 	}
 	sizes()
 	fmt.Println()
@@ -44,39 +53,49 @@ func run(args []string) error {
 }
 
 // region sizes
+// cStructs are the C sizes and alignments: sizeof and _Alignof printed
+// by c/sizes.c, built with gcc on linux/amd64. Go cannot measure a C
+// struct without cgo; testdata/chapter04/sockaddr_c.txtar compiles
+// c/sizes.c wherever a C compiler is installed and checks these.
+var cStructs = []struct {
+	name        string
+	size, align uintptr
+}{
+	{"sockaddr", 16, 2},
+	{"sockaddr_in", 16, 4},
+	{"sockaddr_in6", 28, 4},
+	{"sockaddr_un", 110, 2},
+	{"sockaddr_storage", 128, 8},
+}
+
 func sizes() {
-	// The C sizes and alignments come from sizeof and _Alignof in a C
-	// program built with gcc on linux/amd64: Go cannot measure a C
-	// struct without cgo.
 	rows := []struct {
-		c      string
-		cSize  uintptr
-		cAlign uintptr
-		goT    string
-		size   uintptr
-		align  uintptr
+		goT   string
+		size  uintptr
+		align uintptr
 	}{
-		{"sockaddr", 16, 2, "RawSockaddr",
+		{"RawSockaddr",
 			unsafe.Sizeof(syscall.RawSockaddr{}),
 			unsafe.Alignof(syscall.RawSockaddr{})},
-		{"sockaddr_in", 16, 4, "RawSockaddrInet4",
+		{"RawSockaddrInet4",
 			unsafe.Sizeof(syscall.RawSockaddrInet4{}),
 			unsafe.Alignof(syscall.RawSockaddrInet4{})},
-		{"sockaddr_in6", 28, 4, "RawSockaddrInet6",
+		{"RawSockaddrInet6",
 			unsafe.Sizeof(syscall.RawSockaddrInet6{}),
 			unsafe.Alignof(syscall.RawSockaddrInet6{})},
-		{"sockaddr_un", 110, 2, "RawSockaddrUnix",
+		{"RawSockaddrUnix",
 			unsafe.Sizeof(syscall.RawSockaddrUnix{}),
 			unsafe.Alignof(syscall.RawSockaddrUnix{})},
-		{"sockaddr_storage", 128, 8, "RawSockaddrAny",
+		{"RawSockaddrAny",
 			unsafe.Sizeof(syscall.RawSockaddrAny{}),
 			unsafe.Alignof(syscall.RawSockaddrAny{})},
 	}
 	fmt.Printf("%-17s %4s %5s   %-17s %4s %5s\n",
 		"C struct", "size", "align", "Go syscall.", "size", "align")
-	for _, r := range rows {
+	for i, r := range rows {
+		c := cStructs[i]
 		fmt.Printf("%-17s %4d %5d   %-17s %4d %5d\n",
-			r.c, r.cSize, r.cAlign, r.goT, r.size, r.align)
+			c.name, c.size, c.align, r.goT, r.size, r.align)
 	}
 }
 

@@ -11,9 +11,10 @@
 //	syn-sent       a full accept queue leaves a client in SYN_SENT
 //	client-first   the client closes first (the default)
 //	server-first   the server closes first and keeps TIME_WAIT
-//	full-buffers   full buffers hold the FIN back: FIN_WAIT_1, LAST_ACK
+//	fin-wait1      how long FIN_WAIT1 lasts: until the peer's delayed ACK
+//	full-buffers   full buffers hold the FIN back: FIN_WAIT1, LAST_ACK
 //	simultaneous   both ends close before either FIN arrives: CLOSING
-//	all            all five, one after the other
+//	all            all six, one after the other
 //
 // Ports and timers change from run to run; the program names the ends
 // "client" and "server" instead of printing their ports.
@@ -27,6 +28,7 @@ import (
 	"strings"
 	"syscall"
 	"time"
+	"unsafe"
 
 	"github.com/tcpnotebook/tcpnotebook/internal/procnet"
 )
@@ -49,8 +51,8 @@ type usageError struct{ msg string }
 func (e *usageError) Error() string { return e.msg }
 
 var scenarios = []string{
-	"syn-sent", "client-first", "server-first", "full-buffers",
-	"simultaneous",
+	"syn-sent", "client-first", "server-first", "fin-wait1",
+	"full-buffers", "simultaneous",
 }
 
 func run(args []string) error {
@@ -84,6 +86,8 @@ func play(name string) error {
 		return closeFirst(name, "client")
 	case "server-first":
 		return closeFirst(name, "server")
+	case "fin-wait1":
+		return finWait1()
 	case "full-buffers":
 		return fullBuffers()
 	case "simultaneous":
@@ -380,8 +384,9 @@ func closeFirst(name, first string) error {
 		active, passive = &x.sfd, &x.cfd
 		wantA, wantP = wantP, wantA
 	}
-	// The active close: close(2) sends FIN. The peer's kernel answers
-	// with ACK at once, so FIN_WAIT1 lasts only microseconds here.
+	// The active close: close(2) sends FIN. The peer's kernel delays
+	// its ACK by a few milliseconds (see finWait1), and show waits
+	// until it has come: FIN_WAIT1 is over before the line prints.
 	if err := closeFd(active); err != nil {
 		return err
 	}
@@ -399,8 +404,9 @@ func closeFirst(name, first string) error {
 		other = "client"
 	}
 	fmt.Printf("%-25s read returns %d: end of file\n", other+" read()", n)
-	// The passive close: its FIN is acknowledged at once, so LAST_ACK
-	// is gone before we can look, and the active end enters TIME_WAIT.
+	// The passive close: an end in FIN_WAIT2 acknowledges a FIN at
+	// once, so LAST_ACK is gone before we can look, and the active
+	// end enters TIME_WAIT.
 	if err := closeFd(passive); err != nil {
 		return err
 	}
@@ -412,6 +418,88 @@ func closeFirst(name, first string) error {
 }
 
 // endregion close-first
+
+// region fin-wait1
+// finWait1 measures how long the client stays in FIN_WAIT1: from the
+// shutdown(2) that sends its FIN until the server's ACK of it comes
+// back. shutdown(SHUT_WR) sends the same FIN as close(2) but keeps the
+// descriptor, so the client can watch its own state through TCP_INFO,
+// a call that takes a microsecond; reading /proc/net/tcp takes a
+// millisecond or more. First on a fresh connection, then after one
+// exchange of data.
+func finWait1() error {
+	fmt.Println("== fin-wait1: how long the FIN waits for its ACK ==")
+	for _, exchange := range []bool{false, true} {
+		if err := timeFinWait1(exchange); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func timeFinWait1(exchange bool) error {
+	x, err := open(0)
+	if err != nil {
+		return err
+	}
+	defer x.close()
+	step := "fresh connection"
+	if exchange {
+		step = "after ping and pong"
+		buf := make([]byte, 64)
+		// The client sends, the server answers: each has now
+		// received data, which is what delayed ACKs are about.
+		if _, err := syscall.Write(x.cfd, []byte("ping\n")); err != nil {
+			return os.NewSyscallError("write", err)
+		}
+		if _, err := syscall.Read(x.sfd, buf); err != nil {
+			return os.NewSyscallError("read", err)
+		}
+		if _, err := syscall.Write(x.sfd, []byte("pong\n")); err != nil {
+			return os.NewSyscallError("write", err)
+		}
+		if _, err := syscall.Read(x.cfd, buf); err != nil {
+			return os.NewSyscallError("read", err)
+		}
+	}
+	// C: shutdown(cfd, SHUT_WR): the FIN goes out now.
+	start := time.Now()
+	if err := syscall.Shutdown(x.cfd, syscall.SHUT_WR); err != nil {
+		return os.NewSyscallError("shutdown", err)
+	}
+	first, err := tcpState(x.cfd)
+	if err != nil {
+		return err
+	}
+	// Poll for at most two seconds; a delayed ACK takes at most
+	// 200 ms on Linux.
+	state := first
+	for state == "FIN_WAIT1" && time.Since(start) < 2*time.Second {
+		if state, err = tcpState(x.cfd); err != nil {
+			return err
+		}
+	}
+	took := time.Since(start)
+	fmt.Printf("%-25s client %s for %d ms, then %s\n", step, first,
+		took.Milliseconds(), state)
+	return nil
+}
+
+// tcpState reads the state of a socket from its struct tcp_info.
+// C: getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len); ti.tcpi_state
+func tcpState(fd int) (string, error) {
+	var ti syscall.TCPInfo
+	n := uint32(unsafe.Sizeof(ti))
+	_, _, e := syscall.Syscall6(syscall.SYS_GETSOCKOPT, uintptr(fd),
+		syscall.IPPROTO_TCP, syscall.TCP_INFO,
+		uintptr(unsafe.Pointer(&ti)), uintptr(unsafe.Pointer(&n)), 0)
+	if e != 0 {
+		return "", os.NewSyscallError("getsockopt", e)
+	}
+	return procnet.StateNames[int(ti.State)], nil
+}
+
+// endregion fin-wait1
 
 // fill writes to a non-blocking socket until the kernel refuses more
 // (EAGAIN), and then until the peer's receive window is closed: then
