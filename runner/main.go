@@ -53,8 +53,10 @@ type cli struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
 	getenv         func(string) string
-	// terminal: standard output is a terminal (colour, live output).
-	terminal bool
+	// terminal: standard output is a terminal (colour); termWidth its
+	// width, 0 when unknown.
+	terminal  bool
+	termWidth int
 	// sandbox options, for the benchmark (go run, prebuilt binaries).
 	sandbox sandbox.Options
 	// catchSignals: end children and clean up on a signal (off in
@@ -64,7 +66,8 @@ type cli struct {
 
 func newCLI() *cli {
 	return &cli{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr,
-		getenv: os.Getenv, terminal: isTerminal(os.Stdout), catchSignals: true}
+		getenv: os.Getenv, terminal: isTerminal(os.Stdout),
+		termWidth: terminalWidth(os.Stdout), catchSignals: true}
 }
 
 func isTerminal(f *os.File) bool {
@@ -149,6 +152,7 @@ type options struct {
 	lang                string
 	timeout             time.Duration
 	root                string
+	width               int
 	positional          []string
 	programArgs         []string
 	hasProgramArgs      bool
@@ -168,6 +172,7 @@ func (c *cli) parseArgs(args []string) (*options, error) {
 	fs.BoolVar(&o.update, "update", false, "rewrite code blocks, outputs and the index")
 	fs.StringVar(&o.lang, "lang", defaultLang(c.getenv), "language of the prose: en or zh (default from $LANG)")
 	fs.DurationVar(&o.timeout, "timeout", 10*time.Second, "how long one program or cell may run")
+	fs.IntVar(&o.width, "width", 0, "columns of prose (default: the terminal's, else $COLUMNS, else 80)")
 	fs.StringVar(&o.root, "root", "", "repository root (default: $NOTEBOOK_ROOT, or found from the current directory)")
 	// Flags may come before or after the positional arguments; "--"
 	// ends them and starts a program's own arguments.
@@ -197,6 +202,9 @@ func (c *cli) parseArgs(args []string) (*options, error) {
 	}
 	if o.timeout <= 0 {
 		return nil, usageError{"-timeout must be positive"}
+	}
+	if o.width < 0 || (o.width > 0 && o.width < 20) {
+		return nil, usageError{fmt.Sprintf("-width %d: want 20 columns or more", o.width)}
 	}
 	n := 0
 	for _, b := range []bool{o.list, o.check, o.update} {

@@ -23,6 +23,7 @@ type runner struct {
 	chapters []*notebook.Chapter
 	out      *guardedWriter
 	style    style
+	width    int // columns of prose
 }
 
 func (r *runner) rel(path string) string {

@@ -14,6 +14,7 @@ import (
 	"syscall"
 
 	"github.com/tcpnotebook/tcpnotebook"
+	"github.com/tcpnotebook/tcpnotebook/runner/mdterm"
 	"github.com/tcpnotebook/tcpnotebook/runner/notebook"
 	"github.com/tcpnotebook/tcpnotebook/runner/sandbox"
 )
@@ -59,6 +60,10 @@ func (c *cli) run(args []string) error {
 	r := &runner{cli: c, opts: o, l: l, root: root, chapters: chapters,
 		out: &guardedWriter{w: c.stdout}}
 	r.style = newStyle(c.getenv, c.terminal)
+	r.width = o.width
+	if r.width == 0 {
+		r.width = mdterm.WidthFromEnv(c.getenv, c.termWidth)
+	}
 	switch {
 	case o.list:
 		return r.list()

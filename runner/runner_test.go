@@ -49,26 +49,6 @@ func TestSplitAddr(t *testing.T) {
 	}
 }
 
-func TestWrapText(t *testing.T) {
-	tests := []struct {
-		in    string
-		width int
-		want  string
-	}{
-		{"short", 10, "short"},
-		{"one two three four", 9, "one two\nthree\nfour"},
-		{"• a list item that wraps", 12, "• a list\n  item that\n  wraps"},
-		{"中文字符每个占两列宽", 8, "中文字符\n每个占两\n列宽"},
-		{"端口是 `listening on` 的一部分", 14, "端口是\n`listening on`\n的一部分"},
-		{"中文里的 word 不拆开", 12, "中文里的\nword 不拆开"},
-	}
-	for _, tt := range tests {
-		if got := wrapText(tt.in, tt.width); got != tt.want {
-			t.Errorf("wrapText(%q, %d) = %q, want %q", tt.in, tt.width, got, tt.want)
-		}
-	}
-}
-
 func TestDiff(t *testing.T) {
 	got := diff("a\nb\nc\n", "a\nB\nc\n")
 	if got != "    - b\n    + B" && got != "    + B\n    - b" {
@@ -140,7 +120,7 @@ func TestStyle(t *testing.T) {
 		{env("NO_COLOR", "1"), true, false},
 		{env("TERM", "dumb"), true, false},
 		{env("CLICOLOR_FORCE", "1"), false, true},
-		{env("FORCE_COLOR", "1", "TERM", "dumb"), false, true},
+		{env("FORCE_COLOR", "1", "TERM", "dumb"), false, false},
 		{env("FORCE_COLOR", "0"), false, false},
 		{env("NO_COLOR", "1", "FORCE_COLOR", "1"), true, false},
 	}

@@ -2,9 +2,9 @@ package notebook
 
 import (
 	"os"
-	"regexp"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 )
