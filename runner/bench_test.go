@@ -1,11 +1,16 @@
 package main
 
 import (
+	"io"
 	"os"
+	"strings"
 	"testing"
+
+	"github.com/tcpnotebook/tcpnotebook/runner/notebook"
+	"github.com/tcpnotebook/tcpnotebook/runner/sandbox"
 )
 
-// BenchmarkChapter plays the whole of chapter04 (every program, server
+// BenchmarkChapter plays each whole chapter (every program, server
 // and client pairs included, output discarded) three ways in one run:
 //
 //   - yaegi: each program interpreted, as the runner does;
@@ -20,27 +25,32 @@ import (
 //
 //	go test -run '^$' -bench Chapter -benchtime 3x ./runner
 func BenchmarkChapter(b *testing.B) {
-	devnull, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
+	root := repoRoot(b)
+	bin := programs(b)
+	chapters, err := notebook.LoadChapters(root)
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer devnull.Close()
-	root := repoRoot(b)
-	bin := programs(b)
-	args := []string{"-root", root, "-timeout", "60s", "chapter04"}
-	for _, mode := range []struct{ name, env, value string }{
-		{"yaegi", envGoRun, ""},
-		{"go-run", envGoRun, "1"},
-		{"compiled", envBinDir, bin},
-	} {
-		b.Run(mode.name, func(b *testing.B) {
-			b.Setenv(mode.env, mode.value)
-			// One untimed play warms the build cache and the page cache.
-			mainExit(args, devnull, devnull)
-			b.ResetTimer()
-			for i := 0; i < b.N; i++ {
-				mainExit(args, devnull, devnull)
-			}
-		})
+	for _, ch := range chapters {
+		args := []string{"-root", root, "-timeout", "60s", ch.Name}
+		for _, mode := range []struct {
+			name string
+			opts sandbox.Options
+		}{
+			{"yaegi", sandbox.Options{}},
+			{"go-run", sandbox.Options{GoRun: true}},
+			{"compiled", sandbox.Options{BinDir: bin}},
+		} {
+			b.Run(ch.Name+"/"+mode.name, func(b *testing.B) {
+				c := &cli{stdin: strings.NewReader(""), stdout: io.Discard,
+					stderr: io.Discard, getenv: os.Getenv, sandbox: mode.opts}
+				// One untimed play warms the build cache and the page cache.
+				c.main(args)
+				b.ResetTimer()
+				for i := 0; i < b.N; i++ {
+					c.main(args)
+				}
+			})
+		}
 	}
 }

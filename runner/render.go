@@ -1,23 +1,27 @@
 package main
 
-// Terminal rendering of the prose and code of a section.
+// The terminal: colours, and the stream a played section prints.
 
 import (
 	"fmt"
-	"os"
+	"io"
+	"path/filepath"
 	"strings"
-	"unicode/utf8"
+	"time"
+
+	"github.com/mattn/go-runewidth"
+	"github.com/tcpnotebook/tcpnotebook/runner/mdterm"
+	"github.com/tcpnotebook/tcpnotebook/runner/notebook"
+	"github.com/tcpnotebook/tcpnotebook/runner/sandbox"
 )
 
-// style adds ANSI colours when the output is a terminal.
+// style adds ANSI colours when they are wanted (mdterm.ColorFromEnv:
+// on a terminal, unless NO_COLOR is set or TERM is dumb; anywhere with
+// CLICOLOR_FORCE or FORCE_COLOR).
 type style struct{ on bool }
 
-func newStyle(f *os.File) style {
-	if os.Getenv("NO_COLOR") != "" || os.Getenv("TERM") == "dumb" {
-		return style{}
-	}
-	fi, err := f.Stat()
-	return style{on: err == nil && fi.Mode()&os.ModeCharDevice != 0}
+func newStyle(getenv func(string) string, terminal bool) style {
+	return style{on: mdterm.ColorFromEnv(getenv, terminal)}
 }
 
 func (s style) wrap(code, t string) string {
@@ -32,91 +36,135 @@ func (s style) dim(t string) string  { return s.wrap("2", t) }
 func (s style) red(t string) string  { return s.wrap("31", t) }
 func (s style) cyan(t string) string { return s.wrap("36", t) }
 
-// show renders a block that is not a directive.
-func (e *engine) show(b Block) {
+// playView prints a section as it runs.
+type playView struct {
+	r        *runner
+	programs int
+}
+
+func (v *playView) w() io.Writer { return v.r.out }
+func (v *playView) st() style    { return v.r.style }
+
+func (v *playView) block(b notebook.Block) {
+	w, st := v.w(), v.st()
 	switch b.Kind {
-	case "heading":
+	case notebook.HeadingBlock:
 		t := b.Text
 		switch b.Level {
 		case 1:
-			line := strings.Repeat("═", displayWidth(t)+4)
-			fmt.Fprintf(e.out, "\n%s\n%s\n%s\n\n", e.style.cyan(line),
-				e.style.bold("  "+t), e.style.cyan(line))
+			line := strings.Repeat("=", runewidth.StringWidth(t)+4)
+			fmt.Fprintf(w, "\n%s\n%s\n%s\n\n", st.cyan(line), st.bold("  "+t), st.cyan(line))
 		case 2:
-			fmt.Fprintf(e.out, "\n%s\n\n", e.style.bold("■ "+t))
+			fmt.Fprintf(w, "\n%s\n%s\n\n", st.bold(t), st.dim(strings.Repeat("-", runewidth.StringWidth(t))))
 		default:
-			fmt.Fprintf(e.out, "\n%s\n\n", e.style.bold("▸ "+t))
+			fmt.Fprintf(w, "\n%s\n\n", st.bold("▸ "+t))
 		}
-	case "prose":
-		fmt.Fprintln(e.out, wrapText(b.Text, 80))
-		fmt.Fprintln(e.out)
-	case "fence":
+	case notebook.ProseBlock:
+		fmt.Fprintln(w, mdterm.Render([]byte(b.Markdown),
+			mdterm.Options{Width: v.r.width, Color: st.on}))
+	case notebook.CodeBlock:
 		if b.Fence.Info == "mermaid" {
-			fmt.Fprintln(e.out, e.style.dim("(a mermaid diagram: GitHub "+
-				"draws it; its source follows)"))
+			fmt.Fprintln(w, st.dim("(a mermaid diagram: GitHub draws it; its source follows)"))
 		}
-		e.showCode(b.Fence.Content)
+		v.showCode(b.Fence.Content)
 	}
+}
+
+func (v *playView) code(title, text string) {
+	switch title {
+	case "":
+	case "standard input":
+		fmt.Fprintln(v.w(), v.st().dim("standard input:"))
+	default:
+		fmt.Fprintln(v.w(), v.st().bold("── "+title+" ──"))
+	}
+	v.showCode(text)
 }
 
 // showCode prints code with a gutter.
-func (e *engine) showCode(code string) {
+func (v *playView) showCode(code string) {
 	for _, l := range strings.Split(strings.TrimRight(code, "\n"), "\n") {
-		fmt.Fprintln(e.out, e.style.dim("│ ")+strings.ReplaceAll(l, "\t",
-			"    "))
+		fmt.Fprintln(v.w(), v.st().dim("| ")+strings.ReplaceAll(l, "\t", "    "))
 	}
-	fmt.Fprintln(e.out)
+	fmt.Fprintln(v.w())
 }
 
-// showOutput prints a program's output, indented.
-func (e *engine) showOutput(out string) {
-	if out == "" {
-		fmt.Fprintln(e.out, e.style.dim("  (no output)"))
+func (v *playView) command(line, dir string) io.Writer {
+	v.programs++
+	fmt.Fprintln(v.w(), v.st().bold(line))
+	if r := sandbox.CompiledReason(dir); r != "" {
+		fmt.Fprintln(v.w(), v.st().dim("  (the interpreter cannot run "+
+			filepath.Base(dir)+": "+r+"; it runs with go run instead)"))
+	}
+	if strings.HasSuffix(line, " &") {
+		return nil
+	}
+	return &indentWriter{w: v.w(), prefix: "  "}
+}
+
+func (v *playView) status(code int, sig string) {
+	switch {
+	case code == -1:
+		fmt.Fprintln(v.w(), v.st().dim("  [signal: "+sig+"]"))
+	case code != 0:
+		fmt.Fprintln(v.w(), v.st().dim(fmt.Sprintf("  [exit status %d]", code)))
+	}
+	fmt.Fprintln(v.w())
+}
+
+func (v *playView) output(title, text string) {
+	if title != "" {
+		fmt.Fprintln(v.w(), v.st().bold("── "+title+" ──"))
+	}
+	if text == "" {
+		fmt.Fprintln(v.w(), v.st().dim("  (no output)"))
 	} else {
-		fmt.Fprintln(e.out, indent(out, "  "))
+		fmt.Fprintln(v.w(), indent(text, "  "))
 	}
-	fmt.Fprintln(e.out)
+	fmt.Fprintln(v.w())
 }
 
-// wrapText wraps each line of t at width columns, breaking at spaces
-// where there are any and anywhere in CJK text.
-func wrapText(t string, width int) string {
-	var out []string
-	for _, line := range strings.Split(t, "\n") {
-		cont := "" // what continuation lines start with
-		switch {
-		case strings.HasPrefix(line, "• "):
-			cont = "  "
-		case strings.HasPrefix(line, "│ "):
-			cont = "│ "
+func (v *playView) note(text string) { fmt.Fprintln(v.w(), v.st().dim("  "+text)) }
+
+func (v *playView) failure(msg string) { fmt.Fprintln(v.w(), v.st().red("✗ "+msg)) }
+
+// next tells the reader how to go on after a section.
+func (v *playView) next(ch *notebook.Chapter, sec *notebook.Section) {
+	for k, s := range ch.Sections {
+		if s == sec && k+1 < len(ch.Sections) {
+			fmt.Fprintln(v.w(), v.st().dim(fmt.Sprintf("next: go run ./runner %s %s",
+				ch.Name, ch.Sections[k+1].Name)))
+			return
 		}
-		for displayWidth(line) > width {
-			// lastBreak is the last place a line may end: before a
-			// space, or before a CJK character (Chinese needs no spaces
-			// to break), but not inside a word of Latin letters.
-			cut, w, lastBreak := 0, 0, -1
-			for k, r := range line {
-				rw := displayWidth(string(r))
-				if w+rw > width {
-					cut = k
-					break
-				}
-				if r == ' ' || (rw == 2 && k > 0) {
-					lastBreak = k
-				}
-				w += rw
-			}
-			if cut <= len(cont) {
-				break
-			}
-			if r, _ := utf8.DecodeRuneInString(line[cut:]); r != ' ' &&
-				displayWidth(string(r)) != 2 && lastBreak > len(cont) {
-				cut = lastBreak
-			}
-			out = append(out, strings.TrimRight(line[:cut], " "))
-			line = cont + strings.TrimLeft(line[cut:], " ")
-		}
-		out = append(out, line)
 	}
-	return strings.Join(out, "\n")
+}
+
+// summary ends a play.
+func (v *playView) summary(sections, programs int, fails []string, took time.Duration) {
+	fmt.Fprintf(v.w(), "\nplayed %d section(s), %d program(s), %d failure(s) in %.1fs\n",
+		sections, programs, len(fails), took.Seconds())
+	for _, f := range fails {
+		fmt.Fprintln(v.w(), "  "+v.st().red("✗ ")+firstLine(f))
+	}
+}
+
+// indentWriter prefixes every line written through it.
+type indentWriter struct {
+	w      io.Writer
+	prefix string
+	mid    bool
+}
+
+func (iw *indentWriter) Write(p []byte) (int, error) {
+	for _, line := range strings.SplitAfter(string(p), "\n") {
+		if line == "" {
+			continue
+		}
+		if !iw.mid {
+			io.WriteString(iw.w, iw.prefix)
+		}
+		io.WriteString(iw.w, line)
+		iw.mid = !strings.HasSuffix(line, "\n")
+	}
+	return len(p), nil
 }

@@ -11,10 +11,13 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
+	"github.com/tcpnotebook/tcpnotebook/runner/notebook"
+	"github.com/tcpnotebook/tcpnotebook/runner/sandbox"
 )
 
 // TestMain makes this test binary the runner as well: testscript
@@ -23,7 +26,7 @@ import (
 func TestMain(m *testing.M) {
 	// A program interpreted by a test that re-executes itself
 	// (os.Executable) starts this binary under its own name.
-	if code, ok := isChild(); ok {
+	if code, ok := sandbox.ChildMain(); ok {
 		os.Exit(code)
 	}
 	// The scripts spend their time waiting on sockets, processes and
@@ -42,10 +45,10 @@ func TestMain(m *testing.M) {
 	}
 	testscript.Main(cleanupM{m}, map[string]func(){
 		"runner": func() {
-			if code, ok := isChild(); ok {
+			if code, ok := sandbox.ChildMain(); ok {
 				os.Exit(code)
 			}
-			os.Exit(mainExit(os.Args[1:], os.Stdout, os.Stderr))
+			os.Exit(mainExit(os.Args[1:]))
 		},
 	})
 }
@@ -79,7 +82,7 @@ func programs(t testing.TB) string {
 			return
 		}
 		binDir = dir
-		chapters, err := listChapters(repoRoot(t))
+		chapters, err := notebook.LoadChapters(repoRoot(t))
 		if err != nil {
 			buildErr = err
 			return
@@ -99,6 +102,15 @@ func programs(t testing.TB) string {
 		t.Fatal(buildErr)
 	}
 	return binDir
+}
+
+// goEnv returns a go env variable of the go command on $PATH.
+func goEnv(name string) string {
+	out, err := exec.Command("go", "env", name).Output()
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(out))
 }
 
 func repoRoot(t testing.TB) string {
@@ -151,6 +163,11 @@ func runScripts(t *testing.T, dir, progs, root string) {
 			// Plain output for comparisons, whatever the terminal.
 			env.Setenv("NO_COLOR", "1")
 			env.Setenv("LANG", "C")
+			// A program marked //notebook:compiled runs with go run,
+			// which needs the build cache (testscript's $HOME is empty).
+			env.Setenv("GOCACHE", goEnv("GOCACHE"))
+			env.Setenv("GOPROXY", "off")
+			env.Setenv("GOTOOLCHAIN", "local")
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
@@ -170,11 +187,11 @@ func runScripts(t *testing.T, dir, progs, root string) {
 }
 
 // servers holds the background programs of each running script.
-var servers sync.Map // *testscript.TestScript -> map[string]*proc
+var servers sync.Map // *testscript.TestScript -> map[string]*sandbox.Proc
 
-func scriptServers(ts *testscript.TestScript) map[string]*proc {
-	v, _ := servers.LoadOrStore(ts, map[string]*proc{})
-	return v.(map[string]*proc)
+func scriptServers(ts *testscript.TestScript) map[string]*sandbox.Proc {
+	v, _ := servers.LoadOrStore(ts, map[string]*sandbox.Proc{})
+	return v.(map[string]*sandbox.Proc)
 }
 
 // cmdSrvStart: srv-start NAME PROGRAM ARGS... starts PROGRAM and waits
@@ -195,22 +212,22 @@ func cmdSrvStart(ts *testscript.TestScript, neg bool, args []string) {
 	cmd := exec.Command(path, args[2:]...)
 	cmd.Dir = ts.MkAbs(".")
 	cmd.Env = append(os.Environ(), "PATH="+ts.Getenv("PATH"), "NO_COLOR=1")
-	cmd.SysProcAttr = newProcAttr()
-	p, err := start(cmd, nil, nil)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	p, err := sandbox.Start(cmd, nil, nil)
 	if err != nil {
 		ts.Fatalf("srv-start: %v", err)
 	}
 	srvs[name] = p
 	ts.Defer(func() {
 		select {
-		case <-p.done:
+		case <-p.Done():
 		default:
-			p.stop(2 * time.Second)
+			p.Stop(2 * time.Second)
 		}
 	})
-	addr, err := p.awaitReady(defaultReady, 10*time.Second)
+	addr, err := p.AwaitReady(notebook.DefaultReady, 10*time.Second)
 	if err != nil {
-		ts.Fatalf("srv-start %s: %v; output:\n%s", name, err, p.output())
+		ts.Fatalf("srv-start %s: %v; output:\n%s", name, err, p.Output())
 	}
 	host, port := splitAddr(addr)
 	ts.Setenv(strings.ToUpper(name)+"_ADDR", addr)
@@ -249,13 +266,13 @@ func cmdSrvFinish(stop bool) func(ts *testscript.TestScript, neg bool, args []st
 			ts.Fatalf("no server %s", args[0])
 		}
 		if stop {
-			p.stop(5 * time.Second)
-		} else if err := p.wait(20 * time.Second); err != nil {
+			p.Stop(5 * time.Second)
+		} else if err := p.Wait(20 * time.Second); err != nil {
 			ts.Fatalf("%s did not exit within 20s (killed); output:\n%s",
-				args[0], p.output())
+				args[0], p.Output())
 		}
-		fmt.Fprint(ts.Stdout(), p.output())
-		code, sig := p.status()
+		fmt.Fprint(ts.Stdout(), p.Output())
+		code, sig := p.Status()
 		failed := code != 0 && !(stop && sig == "terminated")
 		if failed && !neg {
 			ts.Fatalf("%s: exit status %d %s", args[0], code, sig)
@@ -300,30 +317,24 @@ func countSockets(pid string) (int, error) {
 func TestCompiledEqualsInterpreted(t *testing.T) {
 	bin := programs(t)
 	root := repoRoot(t)
-	l, err := newLauncher(root)
+	l, err := sandbox.New(sandbox.Options{Root: root})
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(l.close) // after the parallel subtests, not before
-	chapters, err := listChapters(root)
+	t.Cleanup(l.Close) // after the parallel subtests, not before
+	chapters, err := notebook.LoadChapters(root)
 	if err != nil {
 		t.Fatal(err)
 	}
 	seen := map[string]bool{}
 	for _, ch := range chapters {
 		for _, sec := range ch.Sections {
-			doc, err := parseDoc(sec.En)
-			if err != nil {
-				t.Fatal(err)
+			if ps := sec.Load(); len(ps) > 0 {
+				t.Errorf("%s", ps[0])
+				continue
 			}
-			s := &sectionRun{e: &engine{l: l, ch: ch, timeout: 20 * time.Second},
-				vars: map[string]string{}}
 			afterStdin := false
-			for _, b := range doc.Blocks {
-				d := b.Directive
-				if d == nil {
-					continue
-				}
+			for _, d := range sec.EnDoc.Directives {
 				if d.Kind == "stdin" {
 					afterStdin = true
 					continue
@@ -333,26 +344,22 @@ func TestCompiledEqualsInterpreted(t *testing.T) {
 				}
 				stdin := afterStdin
 				afterStdin = false
-				o, err := s.parseOpts(d, false)
-				if err != nil {
-					t.Errorf("%s:%d: %v", sec.En, d.Line, err)
-					continue
-				}
-				key := o.program + " " + strings.Join(o.args, " ")
-				if compiledReason(filepath.Join(ch.Dir, o.program)) != "" {
+				key := ch.Name + "/" + d.Program + " " + strings.Join(d.Args, " ")
+				dir := filepath.Join(ch.Dir, d.Program)
+				if sandbox.CompiledReason(dir) != "" {
 					continue // not interpreted: see TestCompiledOnly
 				}
 				if stdin || strings.Contains(key, "{") || seen[key] {
 					continue
 				}
 				seen[key] = true
+				d, chName := d, ch.Name
+				timeout := 20 * time.Second
 				t.Run(strings.ReplaceAll(key, "/", "_"), func(t *testing.T) {
 					t.Parallel()
-					compiled := runCompiled(t, filepath.Join(bin, ch.Name, o.program),
-						filepath.Join(ch.Dir, o.program), o.args)
-					interpreted := transcript(t, l.command(filepath.Join(ch.Dir, o.program),
-						t.TempDir(), o.args), o.timeout)
-					if a, b := mask(compiled, o.masks), mask(interpreted, o.masks); a != b {
+					compiled := runCompiled(t, filepath.Join(bin, chName, d.Program), dir, d.Args)
+					interpreted := transcript(t, l.Command(dir, t.TempDir(), d.Args), timeout)
+					if a, b := mask(compiled, d.Opts.Masks), mask(interpreted, d.Opts.Masks); a != b {
 						t.Errorf("%s prints differently compiled and interpreted:\n%s",
 							key, diff(a, b))
 					}
@@ -371,8 +378,8 @@ func runCompiled(t *testing.T, path, dir string, args []string) string {
 	cmd.Dir = t.TempDir()
 	// The interpreted run sees NOTEBOOK_PROGRAM (the program's directory,
 	// where handshake and window find their recordings); so does this one.
-	cmd.Env = append(os.Environ(), envProgram+"="+dir)
-	cmd.SysProcAttr = newProcAttr()
+	cmd.Env = append(os.Environ(), sandbox.EnvProgram+"="+dir)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	return transcript(t, cmd, 20*time.Second)
 }
 
@@ -380,15 +387,15 @@ func runCompiled(t *testing.T, path, dir string, args []string) string {
 // merged output followed by its exit status.
 func transcript(t *testing.T, cmd *exec.Cmd, timeout time.Duration) string {
 	t.Helper()
-	p, err := start(cmd, nil, nil)
+	p, err := sandbox.Start(cmd, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := p.wait(timeout); err != nil {
+	if err := p.Wait(timeout); err != nil {
 		t.Fatalf("%s: %v", strings.Join(cmd.Args, " "), err)
 	}
-	code, _ := p.status()
-	return fmt.Sprintf("%s[exit %d]\n", p.output(), code)
+	code, _ := p.Status()
+	return fmt.Sprintf("%s[exit %d]\n", p.Output(), code)
 }
 
 // compiledOnly is the list of programs the interpreter cannot run, with
@@ -400,7 +407,7 @@ var compiledOnly = map[string]bool{
 // TestCompiledOnly pins the programs marked //notebook:compiled.
 func TestCompiledOnly(t *testing.T) {
 	root := repoRoot(t)
-	chapters, err := listChapters(root)
+	chapters, err := notebook.LoadChapters(root)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -412,7 +419,7 @@ func TestCompiledOnly(t *testing.T) {
 		}
 		for _, e := range ents {
 			dir := filepath.Join(ch.Dir, e.Name())
-			if r := compiledReason(dir); r != "" {
+			if r := sandbox.CompiledReason(dir); r != "" {
 				got[e.Name()] = true
 				t.Logf("%s runs compiled: %s", e.Name(), r)
 			}
@@ -437,12 +444,12 @@ func TestCompiledOnly(t *testing.T) {
 func TestBadFlag(t *testing.T) {
 	bin := programs(t)
 	root := repoRoot(t)
-	l, err := newLauncher(root)
+	l, err := sandbox.New(sandbox.Options{Root: root})
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(l.close)
-	chapters, err := listChapters(root)
+	t.Cleanup(l.Close)
+	chapters, err := notebook.LoadChapters(root)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -464,11 +471,11 @@ func TestBadFlag(t *testing.T) {
 
 // badFlag checks one program, compiled (the binary at exe) and
 // interpreted.
-func badFlag(t *testing.T, l *launcher, ch *Chapter, exe string) {
+func badFlag(t *testing.T, l *sandbox.Launcher, ch *notebook.Chapter, exe string) {
 	name := filepath.Base(exe)
 	dir := filepath.Join(ch.Dir, name)
 	hows := []string{"compiled", "interpreted"}
-	if compiledReason(dir) != "" {
+	if sandbox.CompiledReason(dir) != "" {
 		hows = hows[:1] // not interpreted: see TestCompiledOnly
 	}
 	for _, how := range hows {
@@ -481,7 +488,7 @@ func badFlag(t *testing.T, l *launcher, ch *Chapter, exe string) {
 				cmd = exec.Command(exe, "-no-such-flag")
 				cmd.Dir = cwd
 			} else {
-				cmd = l.command(dir, cwd, []string{"-no-such-flag"})
+				cmd = l.Command(dir, cwd, []string{"-no-such-flag"})
 			}
 			var stdout, stderr bytes.Buffer
 			cmd.Stdout, cmd.Stderr = &stdout, &stderr

@@ -1,5 +1,6 @@
-package main
-
+// Package sandbox runs the notebook's programs and cells, each in a
+// child process, and makes sure none of them outlives the runner.
+//
 // The runner never interprets a program in its own process. Each program
 // (and each section's cells) runs in a child: the runner's own binary,
 // started again with NOTEBOOK_PROGRAM or NOTEBOOK_CELLS in its
@@ -7,6 +8,14 @@ package main
 // blocked syscall or a runaway loop then ends the child only, and every
 // byte the program writes reaches the pipe the parent reads, including
 // writes to os.Stdout and the output of grandchildren.
+//
+// The runner keeps every child in a process group of its own and
+// records it while it runs; Shutdown ends them all, and with the
+// runner a child subreaper, also what they started in sessions of
+// their own. Nothing a program prints is trusted: output is bounded,
+// and control characters and invalid UTF-8 are escaped before anyone
+// sees them.
+package sandbox
 
 import (
 	"bufio"
@@ -20,6 +29,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/tcpnotebook/tcpnotebook/runner/notebook"
 	"github.com/traefik/yaegi/interp"
 	"github.com/traefik/yaegi/stdlib"
 	"github.com/traefik/yaegi/stdlib/syscall"
@@ -41,19 +51,24 @@ const (
 	// the module root, so that interpreted programs can import the
 	// repository's own packages. The parent runner makes it once.
 	envGopath = "NOTEBOOK_GOPATH"
+	// EnvProgram is envProgram for the tests that run a compiled program
+	// the way the runner runs an interpreted one.
+	EnvProgram = envProgram
 
-	// exitCompile is the status of a child whose program did not compile.
-	exitCompile = 125
+	// ExitCompile is the status of a child whose program did not compile.
+	ExitCompile = 125
 	// cellEnd starts the line a cells child prints after each cell.
 	cellEnd = "\x1eNB-CELL-END "
 )
 
-// modulePath is the import path of this repository, as in go.mod.
-const modulePath = "github.com/tcpnotebook/tcpnotebook"
+// ModulePath is the import path of this repository, as in go.mod.
+const ModulePath = "github.com/tcpnotebook/tcpnotebook"
 
-// isChild reports whether this process was started as an interpreter
-// child, and if so runs it and returns its exit status.
-func isChild() (int, bool) {
+// ChildMain must be the first thing main does. When the runner started
+// this process as an interpreter child, ChildMain interprets what it
+// was asked to (a program or cells), returns the exit status and true;
+// otherwise it returns false at once.
+func ChildMain() (int, bool) {
 	if dir := os.Getenv(envProgram); dir != "" {
 		return childProgram(dir, os.Args[1:]), true
 	}
@@ -83,65 +98,38 @@ func newInterp(args []string) (*interp.Interpreter, error) {
 	return i, nil
 }
 
-// makeGopath returns a GOPATH in which the module's import path leads to
-// the module root, so that yaegi finds the repository's own packages.
-func makeGopath(modRoot string) (string, func(), error) {
-	if modRoot == "" {
-		return "", func() {}, nil
-	}
-	dir, err := os.MkdirTemp("", "notebook-gopath-")
-	if err != nil {
-		return "", nil, err
-	}
-	cleanup := func() { os.RemoveAll(dir) }
-	link := filepath.Join(dir, "src", filepath.FromSlash(modulePath))
+// makeGopath makes, inside runDir, a GOPATH in which the module's
+// import path leads to the module root, so that yaegi finds the
+// repository's own packages.
+func makeGopath(runDir, modRoot string) (string, error) {
+	dir := filepath.Join(runDir, "gopath")
+	link := filepath.Join(dir, "src", filepath.FromSlash(ModulePath))
 	if err := os.MkdirAll(filepath.Dir(link), 0o755); err != nil {
-		cleanup()
-		return "", nil, err
-	}
-	if err := os.Symlink(modRoot, link); err != nil {
-		cleanup()
-		return "", nil, err
-	}
-	return dir, cleanup, nil
-}
-
-// programFile returns the one non-test Go file of a program directory.
-func programFile(dir string) (string, error) {
-	matches, err := filepath.Glob(filepath.Join(dir, "*.go"))
-	if err != nil {
 		return "", err
 	}
-	var files []string
-	for _, m := range matches {
-		if !strings.HasSuffix(m, "_test.go") {
-			files = append(files, m)
-		}
+	if err := os.Symlink(modRoot, link); err != nil {
+		return "", err
 	}
-	switch len(files) {
-	case 0:
-		return "", fmt.Errorf("%s: no Go file", dir)
-	case 1:
-		return files[0], nil
-	}
-	return "", fmt.Errorf("%s: %d Go files; a program is one file",
-		dir, len(files))
+	return dir, nil
 }
+
+// programFileOf is notebook.ProgramFile.
+func programFileOf(dir string) (string, error) { return notebook.ProgramFile(dir) }
 
 // childProgram interprets the program in dir with the given arguments.
 // Its exit status is the program's: 0 when main returns, the argument of
 // os.Exit, 2 for a panic (as compiled Go), exitCompile when it does not
 // compile.
 func childProgram(dir string, args []string) int {
-	file, err := programFile(dir)
+	file, err := programFileOf(dir)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "runner: error: %v\n", err)
-		return exitCompile
+		return ExitCompile
 	}
 	src, err := os.ReadFile(file)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "runner: error: %v\n", err)
-		return exitCompile
+		return ExitCompile
 	}
 	display := os.Getenv(envDisplay)
 	if display == "" {
@@ -151,7 +139,7 @@ func childProgram(dir string, args []string) int {
 	i, err := newInterp(append([]string{name}, args...))
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "runner: error: %v\n", err)
-		return exitCompile
+		return ExitCompile
 	}
 	// The //line directive makes positions in errors point into the
 	// program's file rather than at an anonymous source string.
@@ -159,7 +147,7 @@ func childProgram(dir string, args []string) int {
 	prog, err := compile(i, code)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
-		return exitCompile
+		return ExitCompile
 	}
 	if _, err := i.Execute(prog); err != nil {
 		// Execute recovers a panic of main's goroutine into an error.
@@ -169,32 +157,32 @@ func childProgram(dir string, args []string) int {
 	return 0
 }
 
-// cell is one notebook cell sent to a cells child.
-type cell struct {
+// Cell is one notebook cell sent to a cells child.
+type Cell struct {
 	File string `json:"file"`
 	Line int    `json:"line"`
 	Src  string `json:"src"`
 }
 
-// cellResult is what a cells child reports after each cell.
-type cellResult struct {
+// CellResult is what a cells child reports after each cell.
+type CellResult struct {
 	Compile bool   `json:"compile,omitempty"`
 	Err     string `json:"err,omitempty"`
 }
 
 // childCells evaluates cells, one JSON object a line on in, in one
 // interpreter, so that declarations carry from cell to cell. After each
-// cell it writes a line starting with cellEnd and a JSON cellResult.
+// cell it writes a line starting with cellEnd and a JSON CellResult.
 func childCells(in io.Reader, out *os.File) int {
 	i, err := newInterp([]string{"cell"})
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "runner: error: %v\n", err)
-		return exitCompile
+		return ExitCompile
 	}
 	sc := bufio.NewScanner(in)
 	sc.Buffer(make([]byte, 1<<20), 16<<20)
 	for sc.Scan() {
-		var c cell
+		var c Cell
 		if err := json.Unmarshal(sc.Bytes(), &c); err != nil {
 			fmt.Fprintf(os.Stderr, "runner: error: bad cell: %v\n", err)
 			return 1
@@ -210,28 +198,28 @@ func childCells(in io.Reader, out *os.File) int {
 // and go on with statements, which Go's grammar does not allow in one
 // piece: the imports are compiled first. Compile errors get positions
 // in the notes file.
-func evalCell(i *interp.Interpreter, c cell) cellResult {
+func evalCell(i *interp.Interpreter, c Cell) CellResult {
 	imports, rest, n := splitImports(c.Src)
 	if imports != "" {
 		prog, err := compile(i, imports)
 		if err != nil {
-			return cellResult{Compile: true, Err: relocate(err.Error(), c.File, c.Line)}
+			return CellResult{Compile: true, Err: relocate(err.Error(), c.File, c.Line)}
 		}
 		if _, err := i.Execute(prog); err != nil {
-			return cellResult{Err: err.Error()}
+			return CellResult{Err: err.Error()}
 		}
 	}
 	if strings.TrimSpace(rest) == "" {
-		return cellResult{}
+		return CellResult{}
 	}
 	prog, err := compile(i, rest)
 	if err != nil {
-		return cellResult{Compile: true, Err: relocate(err.Error(), c.File, c.Line+n)}
+		return CellResult{Compile: true, Err: relocate(err.Error(), c.File, c.Line+n)}
 	}
 	if _, err := i.ExecuteWithContext(context.Background(), prog); err != nil {
-		return cellResult{Err: relocate(err.Error(), c.File, c.Line+n)}
+		return CellResult{Err: relocate(err.Error(), c.File, c.Line+n)}
 	}
-	return cellResult{}
+	return CellResult{}
 }
 
 // splitImports splits the leading import declarations (and blank or
