@@ -497,8 +497,9 @@ func wrap(gs []glyph, width, rest int) [][]glyph {
 }
 
 // splitGlyphs cuts glyphs into pieces of at most width columns (a glyph
-// wider than width gets a piece of its own), never starting a piece with
-// closing punctuation when the glyph before can go with it.
+// wider than width gets a piece of its own), before a space when it
+// can, never starting a piece with closing punctuation nor ending one
+// with opening punctuation when the glyph before can go along.
 func splitGlyphs(gs []glyph, width int) [][]glyph {
 	if width < 1 {
 		width = 1
@@ -510,6 +511,16 @@ func splitGlyphs(gs []glyph, width int) [][]glyph {
 			w += gs[k].w
 			k++
 		}
+		// Code reads better cut before a space, if there is one in the
+		// second half of the piece.
+		if k < len(gs) {
+			for j := k; j > k/2 && j > 1; j-- {
+				if isBlank(gs[j]) && !isBlank(gs[j-1]) {
+					k = j
+					break
+				}
+			}
+		}
 		// Keep closing punctuation off the start of the next piece,
 		// opening punctuation off the end of this one, and spaces at
 		// the start of the next piece, where they stay visible (a line
@@ -517,7 +528,7 @@ func splitGlyphs(gs []glyph, width int) [][]glyph {
 		for k < len(gs) && k > 1 &&
 			(strings.ContainsRune(noStart, firstRune(gs[k].s)) ||
 				strings.ContainsRune(noEnd, lastRune(gs[k-1].s)) ||
-				strings.Trim(gs[k-1].s, " ") == "") {
+				isBlank(gs[k-1])) {
 			k--
 		}
 		out = append(out, gs[:k])
@@ -527,6 +538,10 @@ func splitGlyphs(gs []glyph, width int) [][]glyph {
 		out = append(out, nil)
 	}
 	return out
+}
+
+func isBlank(g glyph) bool {
+	return g.s != "" && strings.Trim(g.s, " ") == ""
 }
 
 func glyphsWidth(gs []glyph) int {
