@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -452,8 +453,8 @@ func (r *runner) runProgram(ch *notebook.Chapter, name string, args []string) er
 	if err := cmd.Start(); err != nil {
 		return err
 	}
-	programPid = cmd.Process.Pid
-	defer func() { programPid = 0 }()
+	programPid.Store(int64(cmd.Process.Pid))
+	defer programPid.Store(0)
 	if err := cmd.Wait(); err != nil {
 		if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
 			return exitStatus(128 + int(ws.Signal()))
@@ -474,11 +475,11 @@ func (r *runner) runProgram(ch *notebook.Chapter, name string, args []string) er
 // programPid is the program run on its own with "--": a signal sent to
 // the runner alone (kill PID) is passed on to it, which decides what to
 // do with it, as it would compiled.
-var programPid int
+var programPid atomic.Int64
 
 func passOn(sig os.Signal) {
-	if programPid != 0 {
-		syscall.Kill(programPid, sig.(syscall.Signal))
+	if pid := int(programPid.Load()); pid != 0 {
+		syscall.Kill(pid, sig.(syscall.Signal))
 	}
 }
 
