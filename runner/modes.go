@@ -273,6 +273,12 @@ func (r *runner) verify(ch *notebook.Chapter, part string) error {
 	for _, p := range ch.Problems {
 		fails = append(fails, r.rel(p))
 	}
+	// Every section's title, for the navigation of those checked.
+	for _, s := range ch.Sections {
+		if s.EnDoc == nil {
+			s.Load()
+		}
+	}
 	checked := 0
 	for _, sec := range secs {
 		began := time.Now()
@@ -290,8 +296,13 @@ func (r *runner) verify(ch *notebook.Chapter, part string) error {
 			s := r.runSection(ch, sec.EnDoc, quiet{})
 			report = append(report, s.fails...)
 			for _, doc := range []*notebook.Doc{sec.EnDoc, sec.ZhDoc} {
+				lang := "en"
+				if doc == sec.ZhDoc {
+					lang = "zh"
+				}
+				nav := ch.Nav(sec, lang)
 				if r.opts.update {
-					n, err := r.rewrite(doc, s.gen)
+					n, err := r.rewrite(doc, s.gen, nav)
 					checked += n
 					if err != nil {
 						report = append(report, err.Error())
@@ -302,6 +313,13 @@ func (r *runner) verify(ch *notebook.Chapter, part string) error {
 				checked += n
 				for _, m := range ms {
 					report = append(report, r.rel(m.String())+"\n"+diff(m.Recorded, m.Fresh))
+				}
+				if start, end, ok := doc.Region("nav"); !ok {
+					report = append(report, fmt.Sprintf("%s: no <!-- nb:nav --> at "+
+						"its end (run -update)", r.rel(doc.Path)))
+				} else if old := string(doc.Src[start:end]); old != nav {
+					report = append(report, fmt.Sprintf("%s: the navigation is out "+
+						"of date (run -update)\n%s", r.rel(doc.Path), diff(old, nav)))
 				}
 			}
 			for _, sk := range s.skipped {
@@ -339,11 +357,22 @@ func (r *runner) verify(ch *notebook.Chapter, part string) error {
 	return nil
 }
 
-// rewrite writes doc with its generated blocks replaced, if that
-// changes it. It returns how many blocks it wrote.
-func (r *runner) rewrite(doc *notebook.Doc, gen notebook.Generated) (int, error) {
+// rewrite writes doc with its generated blocks and its navigation
+// replaced (the navigation added at the end where it is missing), if
+// that changes it. It returns how many blocks it wrote.
+func (r *runner) rewrite(doc *notebook.Doc, gen notebook.Generated, nav string) (int, error) {
 	_, n := notebook.Compare(doc, gen)
 	src := notebook.Rewrite(doc, gen)
+	// Rewrite kept every byte before the nav region's end, or moved it
+	// by the same amount: the region is found again in the new text.
+	if fresh, err := notebook.Parse(doc.Path, src); err == nil {
+		if start, end, ok := fresh.Region("nav"); ok {
+			src = append(append(append([]byte{}, src[:start]...), nav...), src[end:]...)
+		} else {
+			src = append(append([]byte(strings.TrimRight(string(src), "\n")),
+				"\n\n<!-- nb:nav -->"...), append([]byte(nav), "<!-- nb:end -->\n"...)...)
+		}
+	}
 	if string(src) == string(doc.Src) {
 		return n, nil
 	}

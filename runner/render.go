@@ -46,6 +46,9 @@ func (v *playView) w() io.Writer { return v.r.out }
 func (v *playView) st() style    { return v.r.style }
 
 func (v *playView) block(b notebook.Block) {
+	if b.Generated {
+		return // links for GitHub readers; the stream says what comes next itself
+	}
 	w, st := v.w(), v.st()
 	switch b.Kind {
 	case notebook.HeadingBlock:

@@ -2,6 +2,8 @@ package main
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"reflect"
 	"regexp"
 	"strings"
@@ -131,5 +133,42 @@ func TestStyle(t *testing.T) {
 	}
 }
 
-var _ = fmt.Sprint
-var _ = regexp.MustCompile
+// TestCLIBuffers runs the runner in-process against buffers: no
+// terminal, no file, no signal handling.
+func TestCLIBuffers(t *testing.T) {
+	root := t.TempDir()
+	files := map[string]string{
+		"chapters/c/README.md":        "# C\n\n<!-- nb:toc -->\n<!-- nb:end -->\n",
+		"chapters/c/README.zh.md":     "# 丙\n\n<!-- nb:toc -->\n<!-- nb:end -->\n",
+		"chapters/c/01-one.md":        "# One\n\nProse with `code`.\n",
+		"chapters/c/01-one.zh.md":     "# 一\n\n中文，说明。\n",
+		"chapters/c/prog/prog.go":     "package main\n\nfunc main() {}\n",
+		"chapters/c/02-two.md":        "# Two\n",
+		"chapters/c/02-two.zh.md":     "# 二\n",
+		"chapters/other/README.md":    "# Other\n",
+		"chapters/other/README.zh.md": "# 其他\n",
+	}
+	for name, body := range files {
+		p := filepath.Join(root, name)
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		os.WriteFile(p, []byte(body), 0o644)
+	}
+	run := func(args ...string) (int, string, string) {
+		var out, errs strings.Builder
+		c := &cli{stdin: strings.NewReader(""), stdout: &out, stderr: &errs,
+			getenv: func(string) string { return "" }}
+		code := c.main(append([]string{"-root", root}, args...))
+		return code, out.String(), errs.String()
+	}
+	if code, out, _ := run("-list"); code != 0 || !strings.Contains(out, "  01 one") ||
+		!strings.Contains(out, "other  Other") {
+		t.Errorf("-list: %d\n%s", code, out)
+	}
+	if code, out, _ := run("-lang", "zh", "c", "1"); code != 0 || !strings.Contains(out, "中文，说明。") ||
+		!strings.Contains(out, "next: go run ./runner c two") {
+		t.Errorf("play: %d\n%s", code, out)
+	}
+	if code, _, errs := run("c", "thre"); code != 2 || strings.Count(errs, "\n") != 2 {
+		t.Errorf("unknown part: %d\n%s", code, errs)
+	}
+}

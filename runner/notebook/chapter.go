@@ -132,6 +132,10 @@ func (s *Section) Load() []string {
 			problems = append(problems, fmt.Sprintf("%s:%d: nb:%s belongs in "+
 				"the chapter index, not in a section", en.Path, d.Line, d.Kind))
 		}
+		if d.Kind == "nav" && d.Line != lastNav(en) {
+			problems = append(problems, fmt.Sprintf("%s:%d: a section has one "+
+				"nb:nav, at its end", en.Path, d.Line))
+		}
 	}
 	if len(problems) == 0 {
 		s.EnDoc, s.ZhDoc = en, zh
@@ -289,4 +293,15 @@ func dedent(s string) string {
 		}
 	}
 	return strings.Join(lines, "")
+}
+
+// lastNav is the line of the last nb:nav of doc.
+func lastNav(doc *Doc) int {
+	line := 0
+	for _, d := range doc.Directives {
+		if d.Kind == "nav" {
+			line = d.Line
+		}
+	}
+	return line
 }

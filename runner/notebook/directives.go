@@ -28,6 +28,9 @@ type Spec struct {
 	Needs bool
 	// Index: allowed only in a chapter index (README.md).
 	Index bool
+	// Region: the Markdown up to the next nb:end is generated (the
+	// index's table of contents, a section's navigation).
+	Region bool
 	// Blocks are the fenced blocks that follow the directive, in order.
 	Blocks  []Owned
 	Options []Option
@@ -109,9 +112,13 @@ var Specs = []*Spec{
 	{Name: "stop", Words: "NAME", Needs: true,
 		Help:   "the whole output of NAME after it is sent SIGTERM (SIGKILL after 2 s)",
 		Blocks: []Owned{{Role: "the background program's output", Generated: true, Info: "text"}}},
-	{Name: "toc", Index: true,
+	{Name: "toc", Index: true, Region: true,
 		Help: "in a chapter index: the table of contents follows, up to nb:end; -update writes it"},
-	{Name: "end", Index: true, Help: "ends the table of contents"},
+	{Name: "nav", Region: true,
+		Help: "at the end of a section: links to the previous and next sections and the index, " +
+			"the programs' source files and the command that plays the section, up to nb:end; " +
+			"-update writes it (and adds it where it is missing)"},
+	{Name: "end", Help: "ends a generated region (nb:toc, nb:nav)"},
 }
 
 // Lookup returns the directive named name, or nil.

@@ -49,18 +49,82 @@ func (ch *Chapter) TOC(lang string) string {
 // IndexTOC finds the table of contents in a parsed index: the text
 // between nb:toc and nb:end, as byte offsets.
 func IndexTOC(doc *Doc) (start, end int, err error) {
-	var toc, stop *Directive
-	for _, d := range doc.Directives {
-		switch {
-		case d.Kind == "toc" && toc == nil:
-			toc = d
-		case d.Kind == "end" && toc != nil && stop == nil:
-			stop = d
-		}
-	}
-	if toc == nil || stop == nil {
+	start, end, ok := doc.Region("toc")
+	if !ok {
 		return 0, 0, fmt.Errorf("%s:1: the index needs <!-- nb:toc --> and "+
 			"<!-- nb:end --> around its table of contents", doc.Path)
 	}
-	return toc.End, stop.Start, nil
+	return start, end, nil
+}
+
+// Nav is the navigation of section s in lang, as the section holds it
+// between nb:nav and nb:end: the previous section, the index, the next
+// section, the source of the programs it shows, and the command that
+// plays it.
+func (ch *Chapter) Nav(s *Section, lang string) string {
+	words := map[string][3]string{
+		"en": {"Previous: ", "Index", "Next: "},
+		"zh": {"上一节：", "目录", "下一节："},
+	}[lang]
+	colon := map[string]string{"en": ": ", "zh": "："}[lang]
+	play := map[string]string{"en": "Run this section", "zh": "在终端里运行本节"}[lang]
+	source := map[string]string{"en": "Source", "zh": "源代码"}[lang]
+	file := func(t *Section) string {
+		if lang == "zh" {
+			return filepath.Base(t.Zh)
+		}
+		return filepath.Base(t.En)
+	}
+	title := func(t *Section) string {
+		if d := t.Doc(lang); d != nil && d.Title != "" {
+			return d.Title
+		}
+		return t.Name
+	}
+	index := "README.md"
+	if lang == "zh" {
+		index = "README.zh.md"
+	}
+	var links []string
+	for k, t := range ch.Sections {
+		if t != s {
+			continue
+		}
+		if k > 0 {
+			p := ch.Sections[k-1]
+			links = append(links, fmt.Sprintf("← %s[%s](%s)", words[0], title(p), file(p)))
+		}
+		links = append(links, fmt.Sprintf("[%s](%s)", words[1], index))
+		if k+1 < len(ch.Sections) {
+			n := ch.Sections[k+1]
+			links = append(links, fmt.Sprintf("%s[%s](%s) →", words[2], title(n), file(n)))
+		}
+	}
+	var b strings.Builder
+	b.WriteString("\n\n---\n\n")
+	b.WriteString(strings.Join(links, " · ") + "\n")
+	if d := s.Doc(lang); d != nil {
+		var files []string
+		seen := map[string]bool{}
+		for _, dir := range d.Directives {
+			f := ""
+			switch {
+			case dir.Spec.File:
+				f = dir.File
+			case dir.Spec.Program:
+				if pf, err := ProgramFile(filepath.Join(ch.Dir, dir.Program)); err == nil {
+					f = dir.Program + "/" + filepath.Base(pf)
+				}
+			}
+			if f != "" && !seen[f] {
+				seen[f] = true
+				files = append(files, fmt.Sprintf("[`%s`](%s)", f, f))
+			}
+		}
+		if len(files) > 0 {
+			fmt.Fprintf(&b, "\n%s%s%s\n", source, colon, strings.Join(files, ", "))
+		}
+	}
+	fmt.Fprintf(&b, "\n%s%s`go run ./runner %s %s`\n\n", play, colon, ch.Name, s.Name)
+	return b.String()
 }

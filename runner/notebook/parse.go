@@ -74,6 +74,9 @@ type Block struct {
 	Fence     *Fence
 	Directive *Directive
 	Line      int
+	// Generated: inside a region the runner writes (nb:nav … nb:end),
+	// which a reader of the terminal does not need.
+	Generated bool
 }
 
 // Doc is a parsed notes file.
@@ -163,7 +166,53 @@ func Parse(path string, src []byte) (*Doc, error) {
 	if err := d.attach(); err != nil {
 		return nil, err
 	}
-	return d, nil
+	return d, d.markRegions()
+}
+
+// markRegions marks the blocks of each generated region, and checks
+// that every region is closed by nb:end and every nb:end closes one.
+func (d *Doc) markRegions() error {
+	var open *Directive
+	for k := range d.Blocks {
+		b := &d.Blocks[k]
+		dir := b.Directive
+		switch {
+		case dir != nil && dir.Spec.Region:
+			if open != nil {
+				return fmt.Errorf("%s:%d: nb:%s inside nb:%s (line %d): "+
+					"close it with nb:end first", d.Path, dir.Line, dir.Kind,
+					open.Kind, open.Line)
+			}
+			open = dir
+		case dir != nil && dir.Kind == "end":
+			if open == nil {
+				return fmt.Errorf("%s:%d: nb:end closes nothing", d.Path, dir.Line)
+			}
+			open = nil
+		case open != nil:
+			if dir != nil {
+				return fmt.Errorf("%s:%d: nb:%s inside the generated nb:%s "+
+					"region (line %d)", d.Path, dir.Line, dir.Kind, open.Kind, open.Line)
+			}
+			b.Generated = true
+		}
+	}
+	if open != nil {
+		return fmt.Errorf("%s:%d: nb:%s is never closed by nb:end", d.Path,
+			open.Line, open.Kind)
+	}
+	return nil
+}
+
+// Region returns the byte offsets of the generated region that the
+// first nb:KIND of the file opens, or ok=false when there is none.
+func (d *Doc) Region(kind string) (start, end int, ok bool) {
+	for k, dir := range d.Directives {
+		if dir.Kind == kind && k+1 < len(d.Directives) && d.Directives[k+1].Kind == "end" {
+			return dir.End, d.Directives[k+1].Start, true
+		}
+	}
+	return 0, 0, false
 }
 
 // closed reports whether the fence whose content ends at end has a
