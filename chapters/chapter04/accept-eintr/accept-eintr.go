@@ -314,7 +314,7 @@ func netCase(sigs chan os.Signal) error {
 	case e := <-results:
 		err = e
 	case <-time.After(waitLimit):
-		return errors.New("Accept did not return")
+		return errors.New("net.Listener.Accept did not return")
 	}
 	if err != nil {
 		return err

@@ -31,6 +31,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -162,6 +163,35 @@ func (r *report) summary() string {
 		last.retrans, last.t)
 }
 
+// pathSize reads "(delay 25ms, rate 10Mbit, queue 30)" from a link's
+// description and returns its bandwidth-delay product and queue, in
+// segments of 1448 bytes.
+func pathSize(link string) (bdp, queue float64, ok bool) {
+	var delay time.Duration
+	var rate float64
+	if i := strings.IndexByte(link, '('); i >= 0 {
+		link = link[i:]
+	}
+	for _, part := range strings.Split(strings.Trim(link, "()"), ", ") {
+		k, v, _ := strings.Cut(part, " ")
+		switch k {
+		case "delay":
+			delay, _ = time.ParseDuration(v)
+		case "rate":
+			if n, ok := strings.CutSuffix(v, "Mbit"); ok {
+				r, _ := strconv.ParseFloat(n, 64)
+				rate = r * 1e6
+			}
+		case "queue":
+			queue, _ = strconv.ParseFloat(v, 64)
+		}
+	}
+	if delay == 0 || rate == 0 {
+		return 0, 0, false
+	}
+	return rate / 8 * (2 * delay).Seconds() / 1448, queue, true
+}
+
 var palette = []color.Color{
 	color.RGBA{0x1f, 0x77, 0xb4, 0xff}, color.RGBA{0xd6, 0x27, 0x28, 0xff},
 	color.RGBA{0x2c, 0xa0, 0x2c, 0xff}, color.RGBA{0xff, 0x7f, 0x0e, 0xff},
@@ -207,8 +237,29 @@ func draw1(runs []*report, file string) error {
 			p.Legend.Add(r.name+" ssthresh", d)
 		}
 	}
+	// What the path holds, when the link says: its bandwidth-delay
+	// product (rate times the round trip, in 1448-byte segments), and
+	// that plus the packets its queue takes. A window above the second
+	// line must lose packets.
+	if bdp, queue, ok := pathSize(runs[0].link); ok {
+		t1 := runs[0].points[len(runs[0].points)-1].t
+		for _, h := range []struct {
+			name string
+			y    float64
+		}{{"BDP", bdp}, {"BDP + queue", bdp + queue}} {
+			l, err := plotter.NewLine(plotter.XYs{{X: 0, Y: h.y}, {X: t1, Y: h.y}})
+			if err != nil {
+				return err
+			}
+			l.Color = color.Gray{0x90}
+			l.Width = vg.Points(0.6)
+			l.Dashes = []vg.Length{vg.Points(1), vg.Points(2)}
+			p.Add(l)
+			p.Legend.Add(fmt.Sprintf("%s (%.0f)", h.name, h.y), l)
+		}
+	}
 	// Headroom above the lines for the legend.
-	p.Y.Max = top * 1.5
+	p.Y.Max = top * 1.8
 	format := strings.TrimPrefix(filepath.Ext(file), ".")
 	c, err := draw.NewFormattedCanvas(7*vg.Inch, 4*vg.Inch, format)
 	if err != nil {

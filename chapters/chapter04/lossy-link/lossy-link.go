@@ -46,6 +46,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
@@ -113,6 +114,7 @@ type options struct {
 	trace    bool
 	verbose  bool
 	info     time.Duration
+	rcvbuf   int
 	server   []string // commands; empty for the built-in pair
 	client   []string
 	rawDrops multiFlag
@@ -139,6 +141,7 @@ func parse(args []string) (*options, error) {
 	fs.BoolVar(&o.trace, "trace", false, "print the segments carried")
 	fs.BoolVar(&o.verbose, "v", false, "print the client's throughput")
 	fs.DurationVar(&o.info, "info", 0, "sample TCP_INFO every `D`")
+	fs.IntVar(&o.rcvbuf, "rcvbuf", 0, "the server's SO_RCVBUF, in `bytes`")
 	if err := fs.Parse(args); err == flag.ErrHelp {
 		fs.SetOutput(os.Stdout)
 		fmt.Println("usage: lossy-link [flags] [-- SERVER... -- CLIENT...]")
@@ -172,6 +175,9 @@ func parse(args []string) (*options, error) {
 	}
 	if o.bytes < 0 {
 		return nil, &usageError{"-bytes must not be negative"}
+	}
+	if o.rcvbuf < 0 {
+		return nil, &usageError{"-rcvbuf must not be negative"}
 	}
 	// What is left: nothing, or "-- SERVER... -- CLIENT...". The flag
 	// package has eaten the first "--".
@@ -354,7 +360,7 @@ func inside(side string, o *options) error {
 		return execute(command)
 	}
 	if side == "a" {
-		return server(addr.Addr().String())
+		return server(addr.Addr().String(), o.rcvbuf)
 	}
 	return client(addr.Addr().String(), o)
 }
@@ -373,8 +379,31 @@ func execute(command []string) error {
 
 // server receives one connection's bytes and answers with their count
 // and SHA-256, then closes.
-func server(ip string) error {
-	ln, err := net.Listen("tcp", net.JoinHostPort(ip, strconv.Itoa(port)))
+func server(ip string, rcvbuf int) error {
+	lc := net.ListenConfig{Control: func(_, _ string, rc syscall.RawConn) error {
+		var serr error
+		err := rc.Control(func(fd uintptr) {
+			if rcvbuf > 0 {
+				// region rcvbuf
+				// C: setsockopt(lfd, SOL_SOCKET, SO_RCVBUF, &n, sizeof n)
+				// On the listener, before the handshake: the window
+				// scale is chosen from the buffer when the SYN,ACK is
+				// sent, and an accepted socket inherits the buffer.
+				serr = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET,
+					syscall.SO_RCVBUF, rcvbuf)
+				// endregion rcvbuf
+			}
+		})
+		if err != nil {
+			return err
+		}
+		if serr != nil {
+			return os.NewSyscallError("setsockopt SO_RCVBUF", serr)
+		}
+		return nil
+	}}
+	ln, err := lc.Listen(context.Background(), "tcp",
+		net.JoinHostPort(ip, strconv.Itoa(port)))
 	if err != nil {
 		return err
 	}
@@ -732,7 +761,8 @@ func sackRanges(opts string, h tcphdr.TCP, isn uint32) string {
 		"sack="+strings.Join(r, ","), 1)
 }
 
-// printSYNs says what MSS each SYN announced, as the link saw them.
+// printSYNs says what MSS and window scale each SYN announced, as the
+// link saw them.
 func printSYNs(out io.Writer, events []tunlink.Event) {
 	var syn, synack string
 	for _, ev := range events {
@@ -741,6 +771,11 @@ func printSYNs(out io.Writer, events []tunlink.Event) {
 			continue
 		}
 		mss := strconv.Itoa(int(seg.TCP.MSS))
+		if seg.TCP.WScale >= 0 {
+			mss += " wscale " + strconv.Itoa(seg.TCP.WScale)
+		} else {
+			mss += " no wscale"
+		}
 		if seg.TCP.Flags&tcphdr.ACK == 0 && syn == "" {
 			syn = mss
 		} else if seg.TCP.Flags&tcphdr.ACK != 0 && synack == "" {

@@ -40,6 +40,7 @@ func OpenLoopback(port uint16) (int, error) {
 	//    setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof prog)
 	// The kernel runs the filter on every frame and queues only those
 	// it accepts: a busy lo cannot overflow the socket's buffer.
+	//lint:ignore SA1019 yaegi: the replacement, golang.org/x/net/bpf, is a module the interpreter cannot load
 	if err := syscall.AttachLsf(fd, PortFilter(port)); err != nil {
 		syscall.Close(fd)
 		return -1, os.NewSyscallError("setsockopt", err)

@@ -125,16 +125,22 @@ func (d Drop) String() string {
 // ParseRate reads a rate such as 10Mbit, 512kbit, 1Gbit or 800bit
 // and returns bits per second. "0" means no limit.
 func ParseRate(s string) (int64, error) {
+	// One assignment a line: the notebook's interpreter loses the
+	// constant in "num, mult = x, 1000000".
 	mult := int64(1)
 	num := s
-	for _, u := range []struct {
-		suffix string
-		mult   int64
-	}{{"Gbit", 1e9}, {"Mbit", 1e6}, {"kbit", 1e3}, {"bit", 1}} {
-		if strings.HasSuffix(s, u.suffix) {
-			num, mult = strings.TrimSuffix(s, u.suffix), u.mult
-			break
-		}
+	switch {
+	case strings.HasSuffix(s, "Gbit"):
+		num = strings.TrimSuffix(s, "Gbit")
+		mult = 1000000000
+	case strings.HasSuffix(s, "Mbit"):
+		num = strings.TrimSuffix(s, "Mbit")
+		mult = 1000000
+	case strings.HasSuffix(s, "kbit"):
+		num = strings.TrimSuffix(s, "kbit")
+		mult = 1000
+	case strings.HasSuffix(s, "bit"):
+		num = strings.TrimSuffix(s, "bit")
 	}
 	n, err := strconv.ParseFloat(num, 64)
 	if err != nil || n < 0 || (num != s && num == "") {

@@ -414,9 +414,10 @@ func lesson() error {
 
 // endregion lesson
 
-// grace is how long a receiver is given for a copy that may not come.
-// Copies sent on loopback and veth are delivered before sendto returns
-// (the kernel runs its receive path on the way out), so this is ample.
+// grace is how long a receiver waits for a copy that may not come.
+// Copies sent over loopback and veth are normally delivered before
+// sendto returns (the kernel runs its receive path on the way out), so
+// 100 ms is ample.
 const grace = 100 * time.Millisecond
 
 // collect reads the copies of msg queued for fd within grace and says

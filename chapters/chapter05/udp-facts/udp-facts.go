@@ -488,16 +488,28 @@ func table() error {
 // endregion table
 
 // tcpRefused shows the contrast: a TCP connect to a port nobody
-// listens on fails at once, because connect is the handshake.
+// listens on fails at once, because connect is the handshake. The
+// port is held by a TCP socket that is bound but not listening, so no
+// other program can take it meanwhile.
 func tcpRefused() {
-	closed, err := freePort()
+	holder, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM, 0)
 	if err != nil {
-		fmt.Printf("TCP: %v\n", err)
+		fmt.Printf("TCP: %v\n", os.NewSyscallError("socket", err))
+		return
+	}
+	defer syscall.Close(holder)
+	if err := syscall.Bind(holder, &syscall.SockaddrInet4{Addr: loopback}); err != nil {
+		fmt.Printf("TCP: %v\n", os.NewSyscallError("bind", err))
+		return
+	}
+	closed, err := syscall.Getsockname(holder)
+	if err != nil {
+		fmt.Printf("TCP: %v\n", os.NewSyscallError("getsockname", err))
 		return
 	}
 	fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM, 0)
 	if err != nil {
-		fmt.Printf("TCP: %v\n", err)
+		fmt.Printf("TCP: %v\n", os.NewSyscallError("socket", err))
 		return
 	}
 	defer syscall.Close(fd)
@@ -543,7 +555,7 @@ func udpRow(fd int) (procRow, error) {
 var udpStates = map[string]string{"01": "TCP_ESTABLISHED", "07": "TCP_CLOSE"}
 
 // hexAddr decodes "0100007F:1F90": the address as the kernel's u32 in
-// host order (little-endian here), the port in plain hex.
+// host byte order (little-endian on x86), the port in plain hex.
 func hexAddr(s string) string {
 	ipHex, portHex, ok := strings.Cut(s, ":")
 	if !ok || len(ipHex) != 8 {
@@ -555,7 +567,7 @@ func hexAddr(s string) string {
 		return s
 	}
 	var b [4]byte
-	binary.LittleEndian.PutUint32(b[:], uint32(v))
+	binary.NativeEndian.PutUint32(b[:], uint32(v))
 	return netip.AddrPortFrom(netip.AddrFrom4(b), uint16(p)).String()
 }
 
