@@ -40,6 +40,10 @@
 //	-sysctl K=V  set a net. sysctl in both namespaces (repeatable)
 //	-bytes N     what the built-in client sends (default 100000)
 //	-cc NAME     the client's congestion control (TCP_CONGESTION)
+//	-info D      sample the client's TCP_INFO every D, print it at the end
+//	-rcvbuf N    the server's receive buffer (SO_RCVBUF)
+//	-ackfirst    the client closes only when all its data is acknowledged
+//	-v           print the client's throughput
 //	-trace       print the segments the link carried
 package main
 
@@ -115,6 +119,7 @@ type options struct {
 	verbose  bool
 	info     time.Duration
 	rcvbuf   int
+	ackFirst bool
 	server   []string // commands; empty for the built-in pair
 	client   []string
 	rawDrops multiFlag
@@ -142,6 +147,8 @@ func parse(args []string) (*options, error) {
 	fs.BoolVar(&o.verbose, "v", false, "print the client's throughput")
 	fs.DurationVar(&o.info, "info", 0, "sample TCP_INFO every `D`")
 	fs.IntVar(&o.rcvbuf, "rcvbuf", 0, "the server's SO_RCVBUF, in `bytes`")
+	fs.BoolVar(&o.ackFirst, "ackfirst", false,
+		"the client sends its FIN once all its data is acknowledged")
 	if err := fs.Parse(args); err == flag.ErrHelp {
 		fs.SetOutput(os.Stdout)
 		fmt.Println("usage: lossy-link [flags] [-- SERVER... -- CLIENT...]")
@@ -489,6 +496,23 @@ func client(ip string, o *options) error {
 	if _, err := c.Write(data); err != nil {
 		return fmt.Errorf("client: write: %w", err)
 	}
+	if o.ackFirst {
+		// Wait until the kernel says every byte is acknowledged
+		// (tcpi_unacked and tcpi_notsent_bytes are 0), at most 30 s.
+		for end := time.Now().Add(30 * time.Second); ; {
+			ti, err := tcpInfo(tc)
+			if err != nil {
+				return err
+			}
+			if ti.unacked == 0 && ti.notSent == 0 {
+				break
+			}
+			if time.Now().After(end) {
+				return errors.New("client: data not acknowledged in 30 s")
+			}
+			time.Sleep(2 * time.Millisecond)
+		}
+	}
 	// shutdown(SHUT_WR): our FIN; the server reads to end of file.
 	if err := tc.CloseWrite(); err != nil {
 		return err
@@ -597,6 +621,7 @@ type info struct {
 	ssthresh, cwnd, advmss, total uint32
 	totalRetrans                  uint32
 	bytesAcked                    uint64
+	unacked, notSent              uint32
 }
 
 // region tcpinfo
@@ -637,8 +662,12 @@ func tcpInfo(c *net.TCPConn) (info, error) {
 	ti.cwnd = le.Uint32(buf[80:])   // tcpi_snd_cwnd, in segments
 	ti.advmss = le.Uint32(buf[84:]) // tcpi_advmss
 	ti.totalRetrans = le.Uint32(buf[100:])
+	ti.unacked = le.Uint32(buf[24:]) // tcpi_unacked, segments
 	if n >= 128 {
 		ti.bytesAcked = le.Uint64(buf[120:]) // tcpi_bytes_acked
+	}
+	if n >= 148 {
+		ti.notSent = le.Uint32(buf[144:]) // tcpi_notsent_bytes
 	}
 	return ti, nil
 }
