@@ -211,9 +211,11 @@ func (r *runner) play(ch *notebook.Chapter, part string) error {
 	v := &playView{r: r}
 	var fails []string
 	ran := 0
-	for _, p := range ch.Problems {
-		fails = append(fails, r.rel(p))
-		v.failure(r.rel(p))
+	if part == "" { // a problem of another section is not this part's
+		for _, p := range ch.Problems {
+			fails = append(fails, r.rel(p))
+			v.failure(r.rel(p))
+		}
 	}
 	for k, sec := range secs {
 		if ps := sec.Load(); len(ps) > 0 {
@@ -271,8 +273,10 @@ func (r *runner) verify(ch *notebook.Chapter, part string) error {
 	}
 	w := r.out
 	var fails []string
-	for _, p := range ch.Problems {
-		fails = append(fails, r.rel(p))
+	if part == "" { // a problem of another section is not this part's
+		for _, p := range ch.Problems {
+			fails = append(fails, r.rel(p))
+		}
 	}
 	// Every section's title, for the navigation of those checked.
 	for _, s := range ch.Sections {
