@@ -230,10 +230,10 @@ func sigaction(sig syscall.Signal, handler uintptr) error {
 	return nil
 }
 
-// waitReset waits (at most two seconds) until the peer's RST has
+// waitReset waits (at most five seconds) until the peer's RST has
 // closed the socket: its state, read from TCP_INFO, becomes CLOSE.
 func waitReset(fd int) error {
-	for i := 0; i < 2000; i++ {
+	for i := 0; i < 5000; i++ {
 		var ti syscall.TCPInfo
 		n := uint32(unsafe.Sizeof(ti))
 		_, _, e := syscall.Syscall6(syscall.SYS_GETSOCKOPT, uintptr(fd),
@@ -247,7 +247,7 @@ func waitReset(fd int) error {
 		}
 		time.Sleep(time.Millisecond)
 	}
-	return fmt.Errorf("no RST from the peer within 2s")
+	return fmt.Errorf("no RST from the peer within 5s")
 }
 
 // closedPeer connects a client to a server on loopback, closes the
@@ -287,7 +287,7 @@ func closedPeer() (int, error) {
 	}
 	// The server closes with nothing unread: a FIN, not a reset.
 	syscall.Close(sfd)
-	for i := 0; i < 2000; i++ {
+	for i := 0; i < 5000; i++ {
 		var ti syscall.TCPInfo
 		n := uint32(unsafe.Sizeof(ti))
 		syscall.Syscall6(syscall.SYS_GETSOCKOPT, uintptr(cfd),
@@ -299,5 +299,5 @@ func closedPeer() (int, error) {
 		time.Sleep(time.Millisecond)
 	}
 	syscall.Close(cfd)
-	return -1, fmt.Errorf("the server's FIN did not arrive within 2s")
+	return -1, fmt.Errorf("the server's FIN did not arrive within 5s")
 }

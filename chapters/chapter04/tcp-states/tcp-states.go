@@ -471,10 +471,10 @@ func timeFinWait1(exchange bool) error {
 	if err != nil {
 		return err
 	}
-	// Poll for at most two seconds; a delayed ACK takes at most
-	// 200 ms on Linux.
+	// Poll for at most five seconds; a delayed ACK takes at most
+	// 200 ms on Linux, more only on a machine under heavy load.
 	state := first
-	for state == "FIN_WAIT1" && time.Since(start) < 2*time.Second {
+	for state == "FIN_WAIT1" && time.Since(start) < 5*time.Second {
 		if state, err = tcpState(x.cfd); err != nil {
 			return err
 		}

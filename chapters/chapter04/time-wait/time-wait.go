@@ -72,6 +72,13 @@ func run(args []string) error {
 		return os.NewSyscallError("socket", err)
 	}
 	defer syscall.Close(raw)
+	// Every TCP segment of the machine comes in: a large buffer
+	// keeps a busy machine from crowding ours out.
+	err = syscall.SetsockoptInt(raw, syscall.SOL_SOCKET,
+		syscall.SO_RCVBUF, 4<<20)
+	if err != nil {
+		return os.NewSyscallError("setsockopt", err)
+	}
 	tv := syscall.NsecToTimeval(int64(200 * time.Millisecond))
 	err = syscall.SetsockoptTimeval(raw, syscall.SOL_SOCKET,
 		syscall.SO_RCVTIMEO, &tv)
@@ -262,7 +269,7 @@ func closeAndCapture(raw int) (*conn, error) {
 	// Read what the raw socket saw of this connection, up to the
 	// client's last ACK, the answer to the server's FIN.
 	lastACK := false
-	deadline := time.Now().Add(3 * time.Second)
+	deadline := time.Now().Add(5 * time.Second)
 	for !lastACK && time.Now().Before(deadline) {
 		s, ok, err := c.next()
 		if err != nil {
@@ -376,9 +383,9 @@ func (c *conn) inject(s seg, from int) (seg, error) {
 }
 
 // await returns the next segment of the connection sent from port
-// from, waiting at most two seconds.
+// from, waiting at most five seconds.
 func (c *conn) await(from int) (seg, error) {
-	deadline := time.Now().Add(2 * time.Second)
+	deadline := time.Now().Add(5 * time.Second)
 	for time.Now().Before(deadline) {
 		r, ok, err := c.next()
 		if err != nil {
@@ -388,7 +395,7 @@ func (c *conn) await(from int) (seg, error) {
 			return r, nil
 		}
 	}
-	return seg{}, errors.New("no answer within 2s")
+	return seg{}, errors.New("no answer within 5s")
 }
 
 // endregion inject
