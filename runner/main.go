@@ -57,6 +57,10 @@ type cli struct {
 	// width, 0 when unknown.
 	terminal  bool
 	termWidth int
+	// interactive: standard input and output are both terminals (not
+	// merely character devices such as /dev/null), so the interactive
+	// notebook opens (unless -plain).
+	interactive bool
 	// sandbox options, for the benchmark (go run, prebuilt binaries).
 	sandbox sandbox.Options
 	// catchSignals: end children and clean up on a signal (off in
@@ -67,7 +71,8 @@ type cli struct {
 func newCLI() *cli {
 	return &cli{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr,
 		getenv: os.Getenv, terminal: isTerminal(os.Stdout),
-		termWidth: terminalWidth(os.Stdout), catchSignals: true}
+		termWidth: terminalWidth(os.Stdout), interactive: isTTY(os.Stdin) && isTTY(os.Stdout),
+		catchSignals: true}
 }
 
 func isTerminal(f *os.File) bool {
@@ -126,6 +131,9 @@ Usage:
 
 A PART is a section name (byte-order), its number (2 or 02) or a
 program name (endian).
+On a terminal, playing opens an interactive notebook (a table of
+contents, cells run one key at a time, edited and run again; ? lists
+the keys); -plain, a pipe or a file get the stream instead.
 -check verifies that code blocks equal their files, that recorded outputs
 equal fresh runs, that the Chinese and English files have the same
 structure, and that the chapter index is up to date; it prints a diff and
@@ -149,6 +157,7 @@ Flags:
 
 type options struct {
 	list, check, update bool
+	plain               bool
 	lang                string
 	timeout             time.Duration
 	root                string
@@ -169,6 +178,7 @@ func (c *cli) parseArgs(args []string) (*options, error) {
 	}
 	fs.BoolVar(&o.list, "list", false, "list chapters, their sections and programs")
 	fs.BoolVar(&o.check, "check", false, "verify code blocks, outputs, zh/en parity and the index")
+	fs.BoolVar(&o.plain, "plain", false, "print the stream even on a terminal (no interactive notebook)")
 	fs.BoolVar(&o.update, "update", false, "rewrite code blocks, outputs and the index")
 	fs.StringVar(&o.lang, "lang", defaultLang(c.getenv), "language of the prose: en or zh (default from $LANG)")
 	fs.DurationVar(&o.timeout, "timeout", 10*time.Second, "how long one program or cell may run")

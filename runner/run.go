@@ -86,6 +86,9 @@ func (c *cli) run(args []string) error {
 	if o.check || o.update {
 		return r.verify(ch, part)
 	}
+	if c.interactive && !o.plain {
+		return r.notebookView(ch, part)
+	}
 	return r.play(ch, part)
 }
 
@@ -143,6 +146,9 @@ var (
 func stopNow(code int, msg string) {
 	stopping.Store(true)
 	sandbox.Shutdown()
+	if restore := beforeStop.Load(); restore != nil {
+		(*restore)() // the interactive view's terminal
+	}
 	writeMu.Lock() // for ever: no notes are written after this
 	if msg != "" {
 		os.Stderr.WriteString(msg)

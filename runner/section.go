@@ -28,6 +28,12 @@ type view interface {
 	failure(msg string)                 // something went wrong, at file:line
 }
 
+// procWatcher is a view that can stop what a section started (the
+// interactive view's Ctrl-C): it is told of every child as it starts.
+type procWatcher interface {
+	started(p *sandbox.Proc, c *sandbox.Cells)
+}
+
 // quiet is the view of -check and -update: nothing is shown while the
 // section runs; failures are reported at the end.
 type quiet struct{}
@@ -148,6 +154,9 @@ func (s *sectionRun) cell(d *notebook.Directive) {
 			return
 		}
 		s.cells = c
+		if w, ok := s.v.(procWatcher); ok {
+			w.started(nil, c)
+		}
 	}
 	out, res, err := s.cells.Run(sandbox.Cell{File: s.r.rel(s.doc.Path),
 		Line: src.Line + 1, Src: src.Content}, s.r.opts.timeout)
@@ -224,14 +233,16 @@ func (s *sectionRun) launch(d *notebook.Directive, background bool) (*sandbox.Pr
 	if background {
 		line += " &"
 	}
+	// A background program's writer is nil in the stream (its output is
+	// shown when it ends); the interactive view shows it live.
 	echo := s.v.command(line, dir)
-	if background {
-		echo = nil // its output is shown when it ends
-	}
 	p, err := sandbox.Start(s.r.l.Command(dir, s.tmp, args), stdin, echo)
 	if err != nil {
 		s.fail(d.Line, "start %s: %v", d.Program, err)
 		return nil, false
+	}
+	if w, ok := s.v.(procWatcher); ok {
+		w.started(p, nil)
 	}
 	return p, true
 }

@@ -45,6 +45,8 @@ type Launcher struct {
 	goWork  string // the workspace file "go run" uses, once made
 	mu      sync.Mutex
 	tmpN    int
+	warm    *Cells // warm.go
+	warmOn  bool
 }
 
 // New makes a launcher for the repository at o.Root.
@@ -592,6 +594,13 @@ type Cells struct {
 
 // StartCells starts the interpreter child of a section's cells.
 func (l *Launcher) StartCells(cwd string) (*Cells, error) {
+	if c := l.takeWarm(cwd); c != nil {
+		return c, nil
+	}
+	return l.startCells(cwd)
+}
+
+func (l *Launcher) startCells(cwd string) (*Cells, error) {
 	cmd := exec.Command(l.self)
 	cmd.Args[0] = "runner"
 	cmd.Dir = cwd
