@@ -10,6 +10,7 @@ package main
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -355,7 +356,7 @@ func (m *tuiModel) key(k tea.KeyMsg) tea.Cmd {
 				m.msg = "this cell runs no program"
 				return nil
 			}
-			m.input, m.text = inputArgs, strings.Join(m.argsOf(c.argDir), " ")
+			m.input, m.text = inputArgs, joinArgs(m.argsOf(c.argDir))
 		}
 	case "e":
 		if len(m.cells) > 0 {
@@ -885,7 +886,7 @@ func (m *tuiModel) directiveLines(d *notebook.Directive, cell int, w int, st sty
 		out = append(out, st.bold(label))
 		out = append(out, codeLines(src, w, st)...)
 	case "run", "start":
-		line := "$ " + strings.TrimSpace(d.Program+" "+strings.Join(m.argsOf(d.N), " "))
+		line := "$ " + strings.TrimSpace(d.Program+" "+joinArgs(m.argsOf(d.N)))
 		if d.Kind == "start" {
 			line += " &"
 		}
@@ -1087,4 +1088,23 @@ func usesGroup(d *notebook.Directive, c tuiCell, doc *notebook.Doc) bool {
 		}
 	}
 	return false
+}
+
+// joinArgs writes arguments back as they would be typed: one with a
+// space or a quote in it is quoted.
+func joinArgs(args []string) string {
+	var out []string
+	for _, a := range args {
+		switch {
+		case a == "":
+			a = "''"
+		case !strings.ContainsAny(a, " \t'\""):
+		case !strings.Contains(a, "'"):
+			a = "'" + a + "'"
+		default:
+			a = strconv.Quote(a)
+		}
+		out = append(out, a)
+	}
+	return strings.Join(out, " ")
 }
