@@ -322,6 +322,11 @@ func (m *tuiModel) key(k tea.KeyMsg) tea.Cmd {
 			}
 			return m.startRun(m.cur)
 		}
+	case "N":
+		if len(m.hits) > 0 {
+			m.hitN = (m.hitN - 2 + 2*len(m.hits)) % len(m.hits)
+			m.nextHit()
+		}
 	case "n":
 		if len(m.hits) > 0 {
 			m.nextHit()
@@ -545,17 +550,19 @@ func (m *tuiModel) event(e runEvent) {
 }
 
 func (m *tuiModel) done(d runDone) tea.Cmd {
+	stopped := false
+	if m.running != nil && m.running.id == d.id {
+		// Also a run of a section left since: the next may start.
+		stopped = m.running.v.isStopped()
+		m.running = nil
+	}
 	for c, r := range m.runs {
 		if r.id != d.id {
 			continue
 		}
-		r.running, r.gen, r.took = false, d.gen, d.took
+		r.running, r.gen, r.took, r.stopped = false, d.gen, d.took, stopped
 		if len(d.fails) > 0 {
 			r.failed = true
-		}
-		if m.running != nil && m.running.id == d.id {
-			r.stopped = m.running.v.isStopped()
-			m.running = nil
 		}
 		if m.diffAfter[c] {
 			m.diffAfter[c] = false
@@ -716,7 +723,7 @@ var helpLines = strings.Split(`  Keys
   n / p        next / previous section (n: next hit while searching)
   t, esc       back to the table of contents
   l            switch between English and Chinese, keeping the place
-  /            search the chapter;  n  next hit;  esc  end the search
+  /            search the chapter;  n, N  next, previous hit;  esc  end it
   a            run the cell's program with other arguments
   e            edit the cell or its program in $EDITOR (a scratch copy),
                then run it at once and show the diff with the recording

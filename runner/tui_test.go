@@ -237,6 +237,14 @@ func TestTUIRunMessages(t *testing.T) {
 	if m.running != nil {
 		t.Error("the run is still marked running after it ended")
 	}
+	// A run that ends after its section was left frees the next run.
+	m.runs[0] = &cellRun{id: 8, running: true}
+	m.running = &tuiRunning{id: 8, cell: 0, v: &tuiView{}}
+	press(m, "p")
+	m.Update(runDone{id: 8})
+	if m.running != nil {
+		t.Error("a run of a section left is still marked running after it ended")
+	}
 }
 
 // TestTUIRunCells runs the real cells: cell 2 runs cells 1 and 2 in a
