@@ -10,6 +10,7 @@ package main
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -321,6 +322,11 @@ func (m *tuiModel) key(k tea.KeyMsg) tea.Cmd {
 			}
 			return m.startRun(m.cur)
 		}
+	case "N":
+		if len(m.hits) > 0 {
+			m.hitN = (m.hitN - 2 + 2*len(m.hits)) % len(m.hits)
+			m.nextHit()
+		}
 	case "n":
 		if len(m.hits) > 0 {
 			m.nextHit()
@@ -355,7 +361,7 @@ func (m *tuiModel) key(k tea.KeyMsg) tea.Cmd {
 				m.msg = "this cell runs no program"
 				return nil
 			}
-			m.input, m.text = inputArgs, strings.Join(m.argsOf(c.argDir), " ")
+			m.input, m.text = inputArgs, joinArgs(m.argsOf(c.argDir))
 		}
 	case "e":
 		if len(m.cells) > 0 {
@@ -544,17 +550,19 @@ func (m *tuiModel) event(e runEvent) {
 }
 
 func (m *tuiModel) done(d runDone) tea.Cmd {
+	stopped := false
+	if m.running != nil && m.running.id == d.id {
+		// Also a run of a section left since: the next may start.
+		stopped = m.running.v.isStopped()
+		m.running = nil
+	}
 	for c, r := range m.runs {
 		if r.id != d.id {
 			continue
 		}
-		r.running, r.gen, r.took = false, d.gen, d.took
+		r.running, r.gen, r.took, r.stopped = false, d.gen, d.took, stopped
 		if len(d.fails) > 0 {
 			r.failed = true
-		}
-		if m.running != nil && m.running.id == d.id {
-			r.stopped = m.running.v.isStopped()
-			m.running = nil
 		}
 		if m.diffAfter[c] {
 			m.diffAfter[c] = false
@@ -715,7 +723,7 @@ var helpLines = strings.Split(`  Keys
   n / p        next / previous section (n: next hit while searching)
   t, esc       back to the table of contents
   l            switch between English and Chinese, keeping the place
-  /            search the chapter;  n  next hit;  esc  end the search
+  /            search the chapter;  n, N  next, previous hit;  esc  end it
   a            run the cell's program with other arguments
   e            edit the cell or its program in $EDITOR (a scratch copy),
                then run it at once and show the diff with the recording
@@ -885,7 +893,7 @@ func (m *tuiModel) directiveLines(d *notebook.Directive, cell int, w int, st sty
 		out = append(out, st.bold(label))
 		out = append(out, codeLines(src, w, st)...)
 	case "run", "start":
-		line := "$ " + strings.TrimSpace(d.Program+" "+strings.Join(m.argsOf(d.N), " "))
+		line := "$ " + strings.TrimSpace(d.Program+" "+joinArgs(m.argsOf(d.N)))
 		if d.Kind == "start" {
 			line += " &"
 		}
@@ -1087,4 +1095,23 @@ func usesGroup(d *notebook.Directive, c tuiCell, doc *notebook.Doc) bool {
 		}
 	}
 	return false
+}
+
+// joinArgs writes arguments back as they would be typed: one with a
+// space or a quote in it is quoted.
+func joinArgs(args []string) string {
+	var out []string
+	for _, a := range args {
+		switch {
+		case a == "":
+			a = "''"
+		case !strings.ContainsAny(a, " \t'\""):
+		case !strings.Contains(a, "'"):
+			a = "'" + a + "'"
+		default:
+			a = strconv.Quote(a)
+		}
+		out = append(out, a)
+	}
+	return strings.Join(out, " ")
 }

@@ -237,6 +237,14 @@ func TestTUIRunMessages(t *testing.T) {
 	if m.running != nil {
 		t.Error("the run is still marked running after it ended")
 	}
+	// A run that ends after its section was left frees the next run.
+	m.runs[0] = &cellRun{id: 8, running: true}
+	m.running = &tuiRunning{id: 8, cell: 0, v: &tuiView{}}
+	press(m, "p")
+	m.Update(runDone{id: 8})
+	if m.running != nil {
+		t.Error("a run of a section left is still marked running after it ended")
+	}
 }
 
 // TestTUIRunCells runs the real cells: cell 2 runs cells 1 and 2 in a
@@ -308,4 +316,54 @@ func TestTUIPlace(t *testing.T) {
 	m3, _ := newTestModel(t, root)
 	m3.restorePlace(tuiPlace{Chapter: "tu", Section: "gone", Cell: 9})
 	wantIn(t, m3.View(), "enter open")
+}
+
+// TestTUIArgs runs the program of a cell with other arguments.
+func TestTUIArgs(t *testing.T) {
+	m, q := newTestModel(t, writeTUIChapter(t))
+	press(m, "enter", "a")
+	wantIn(t, m.View(), "arguments of hello: ▏")
+	press(m, "1", "0", ".", "1", " ", "'a b'")
+	runUntilDone(t, m, q, press(m, "enter"))
+	wantIn(t, m.View(), "$ hello 10.1 'a b'", "  hello, world 10.1 a b",
+		"differs from the recorded output")
+}
+
+// TestTUIWriteBack: w writes a cell's edit into both notes files and a
+// program's edit over its file, atomically (no temporary file left).
+func TestTUIWriteBack(t *testing.T) {
+	root := writeTUIChapter(t)
+	m, _ := newTestModel(t, root)
+	press(m, "enter", "j")
+	press(m, "w")
+	wantIn(t, m.View(), "nothing to write")
+	m.cellSrc[m.cells[1].dirs[0]] = "import \"fmt\"\n\nx := 7\n"
+	press(m, "w")
+	wantIn(t, m.View(), "cell written to chapters/tu/01-first.md and chapters/tu/01-first.zh.md")
+	for _, f := range []string{"01-first.md", "01-first.zh.md"} {
+		b, _ := os.ReadFile(filepath.Join(root, "chapters/tu", f))
+		if !strings.Contains(string(b), "```go\nimport \"fmt\"\n\nx := 7\n```") {
+			t.Errorf("%s does not hold the edit:\n%s", f, b)
+		}
+	}
+	press(m, "k")
+	path, err := m.scratch(m.cells[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(path, []byte("package main\n\nfunc main() {}\n"), 0o644)
+	m.progEdit["hello"] = path
+	press(m, "w")
+	wantIn(t, m.View(), "written to chapters/tu/hello/hello.go")
+	if b, _ := os.ReadFile(filepath.Join(root, "chapters/tu/hello/hello.go")); string(b) != "package main\n\nfunc main() {}\n" {
+		t.Errorf("hello.go holds %q", b)
+	}
+	for _, dir := range []string{"chapters/tu", "chapters/tu/hello"} {
+		ents, _ := os.ReadDir(filepath.Join(root, dir))
+		for _, e := range ents {
+			if strings.Contains(e.Name(), ".tmp") {
+				t.Errorf("a temporary file was left: %s/%s", dir, e.Name())
+			}
+		}
+	}
 }

@@ -37,6 +37,15 @@ func (l *Launcher) startWarm() {
 	if err != nil {
 		return // a cold start will do
 	}
+	// A first cell waits for the interpreter to be loaded, and makes the
+	// import the move to a working directory needs.
+	// The alias keeps the reader's own cells free to import os or not.
+	_, res, err := c.Run(Cell{File: "warm", Line: 1, Src: "import nbwarmos \"os\"\n"}, 10*time.Second)
+	if err != nil || res.Err != "" {
+		c.Kill()
+		<-c.p.done
+		return
+	}
 	l.mu.Lock()
 	if l.warm != nil || !l.warmOn {
 		l.mu.Unlock()
@@ -61,13 +70,26 @@ func (l *Launcher) takeWarm(cwd string) *Cells {
 	if c == nil {
 		return nil
 	}
-	// The alias keeps the reader's own cells free to import os or not.
-	_, res, err := c.Run(Cell{File: "warm", Line: 1, Src: "import nbwarmos \"os\"\n" +
-		"nbwarmos.Chdir(" + strconv.Quote(cwd) + ")\n"}, 5*time.Second)
+	_, res, err := c.Run(Cell{File: "warm", Line: 1,
+		Src: "nbwarmos.Chdir(" + strconv.Quote(cwd) + ")\n"}, 5*time.Second)
 	if err != nil || res.Err != "" {
 		c.Kill()
 		<-c.p.done
 		return nil
 	}
 	return c
+}
+
+// WarmReady reports whether a warm interpreter is waiting, loaded.
+func (l *Launcher) WarmReady() bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.warm != nil
+}
+
+// WarmOn reports whether Warm was called (and Cool was not).
+func (l *Launcher) WarmOn() bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.warmOn
 }

@@ -44,6 +44,9 @@
 //	-rcvbuf N    the server's receive buffer (SO_RCVBUF)
 //	-ackfirst    the client closes only when all its data is acknowledged
 //	-v           print the client's throughput
+//	-requests N  instead of a transfer: N requests of two writes each
+//	             (10 + 90 bytes), each answered by one byte
+//	-nagle       with -requests: leave Nagle's algorithm on
 //	-trace       print the segments the link carried
 package main
 
@@ -120,6 +123,8 @@ type options struct {
 	info     time.Duration
 	rcvbuf   int
 	ackFirst bool
+	requests int
+	nagle    bool
 	server   []string // commands; empty for the built-in pair
 	client   []string
 	rawDrops multiFlag
@@ -147,6 +152,10 @@ func parse(args []string) (*options, error) {
 	fs.BoolVar(&o.verbose, "v", false, "print the client's throughput")
 	fs.DurationVar(&o.info, "info", 0, "sample TCP_INFO every `D`")
 	fs.IntVar(&o.rcvbuf, "rcvbuf", 0, "the server's SO_RCVBUF, in `bytes`")
+	fs.IntVar(&o.requests, "requests", 0,
+		"instead of a transfer: `N` requests of two writes each")
+	fs.BoolVar(&o.nagle, "nagle", false,
+		"with -requests: leave Nagle's algorithm on")
 	fs.BoolVar(&o.ackFirst, "ackfirst", false,
 		"the client sends its FIN once all its data is acknowledged")
 	if err := fs.Parse(args); err == flag.ErrHelp {
@@ -182,6 +191,9 @@ func parse(args []string) (*options, error) {
 	}
 	if o.bytes < 0 {
 		return nil, &usageError{"-bytes must not be negative"}
+	}
+	if o.requests < 0 {
+		return nil, &usageError{"-requests must not be negative"}
 	}
 	if o.rcvbuf < 0 {
 		return nil, &usageError{"-rcvbuf must not be negative"}
@@ -366,10 +378,101 @@ func inside(side string, o *options) error {
 	if command != nil {
 		return execute(command)
 	}
+	if o.requests > 0 {
+		if side == "a" {
+			return rrServer(addr.Addr().String())
+		}
+		return rrClient(o)
+	}
 	if side == "a" {
 		return server(addr.Addr().String(), o.rcvbuf)
 	}
 	return client(addr.Addr().String(), o)
+}
+
+// The request-response pair of -requests: each request is a 10-byte
+// header and a 90-byte body, written separately, as a naive protocol
+// implementation does; the answer is one byte.
+const (
+	headerLen = 10
+	bodyLen   = 90
+)
+
+// rrServer answers every 100-byte request with one byte, until the
+// client closes.
+func rrServer(ip string) error {
+	ln, err := net.Listen("tcp", net.JoinHostPort(ip, strconv.Itoa(port)))
+	if err != nil {
+		return err
+	}
+	defer ln.Close()
+	fmt.Printf("server: listening on %s\n", ln.Addr())
+	c, err := ln.Accept()
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	req := make([]byte, headerLen+bodyLen)
+	n := 0
+	for {
+		if _, err := io.ReadFull(c, req); err == io.EOF {
+			break
+		} else if err != nil {
+			return fmt.Errorf("server: read: %w", err)
+		}
+		if _, err := c.Write([]byte{'k'}); err != nil {
+			return fmt.Errorf("server: write: %w", err)
+		}
+		n++
+	}
+	fmt.Printf("server: answered %d requests\n", n)
+	return nil
+}
+
+// rrClient sends o.requests requests, each in two writes, waits for
+// each answer, and says how long a request took on average.
+func rrClient(o *options) error {
+	dst := net.JoinHostPort("10.77.0.1", strconv.Itoa(port))
+	c, err := net.Dial("tcp", dst)
+	if err != nil {
+		return fmt.Errorf("client: %w", err)
+	}
+	defer c.Close()
+	tc := c.(*net.TCPConn)
+	// region nodelay
+	// Go's net package turns Nagle's algorithm off on every
+	// connection (TCP_NODELAY). -nagle turns it back on, as C has it.
+	// C: int off = 0;
+	//    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &off, sizeof off)
+	if err := tc.SetNoDelay(!o.nagle); err != nil {
+		return err
+	}
+	// endregion nodelay
+	header := make([]byte, headerLen)
+	body := make([]byte, bodyLen)
+	answer := make([]byte, 1)
+	start := time.Now()
+	for i := 0; i < o.requests; i++ {
+		if _, err := c.Write(header); err != nil {
+			return err
+		}
+		if _, err := c.Write(body); err != nil {
+			return err
+		}
+		if _, err := io.ReadFull(c, answer); err != nil {
+			return fmt.Errorf("client: read: %w", err)
+		}
+	}
+	took := time.Since(start)
+	nagle := "off (TCP_NODELAY)"
+	if o.nagle {
+		nagle = "on"
+	}
+	fmt.Printf("client: %d requests of two writes (%d + %d bytes), "+
+		"Nagle %s\n", o.requests, headerLen, bodyLen, nagle)
+	fmt.Printf("client: %.0f ms per request, rtt %v asked\n",
+		took.Seconds()*1000/float64(o.requests), 2*o.cfg.Delay)
+	return nil
 }
 
 // execute replaces this process with a command, which inherits the
