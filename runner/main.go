@@ -70,14 +70,9 @@ type cli struct {
 
 func newCLI() *cli {
 	return &cli{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr,
-		getenv: os.Getenv, terminal: isTerminal(os.Stdout),
+		getenv: os.Getenv, terminal: isTTY(os.Stdout),
 		termWidth: terminalWidth(os.Stdout), interactive: isTTY(os.Stdin) && isTTY(os.Stdout),
 		catchSignals: true}
-}
-
-func isTerminal(f *os.File) bool {
-	fi, err := f.Stat()
-	return err == nil && fi.Mode()&os.ModeCharDevice != 0
 }
 
 // usageError is bad input on the command line: exit status 2.
