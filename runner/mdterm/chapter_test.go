@@ -195,13 +195,15 @@ func outputTokens(out string) map[string]int {
 
 // tokens splits text into words: each wide character alone, runs of
 // other characters between spaces; a final ":" is dropped (records add
-// one after a header).
+// one after a header), and so is a final ",": a link shown without its
+// destination (its text is the destination) runs into the comma after
+// it, where the source has a link node between them.
 func tokens(s string) map[string]int {
 	m := map[string]int{}
 	for _, f := range strings.Fields(s) {
 		run := ""
 		flush := func() {
-			if run = strings.TrimSuffix(run, ":"); run != "" {
+			if run = strings.TrimSuffix(strings.TrimSuffix(run, ":"), ","); run != "" {
 				m[run]++
 			}
 			run = ""
