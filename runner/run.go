@@ -42,6 +42,9 @@ func (c *cli) run(args []string) error {
 	if err != nil {
 		return err
 	}
+	if embedded {
+		defer os.RemoveAll(root) // Shutdown does it on a signal
+	}
 	if embedded && o.update {
 		return usageError{"-update rewrites files on disk: run it in a clone " +
 			"of the repository (or give -root DIR)"}
