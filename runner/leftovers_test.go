@@ -43,7 +43,8 @@ import (
 
 func note() {
 	f := filepath.Join(os.Getenv("PIDDIR"), strconv.Itoa(os.Getpid()))
-	os.WriteFile(f, nil, 0o644)
+	stat, _ := os.ReadFile("/proc/self/stat") // its start time tells a reused PID apart
+	os.WriteFile(f, stat, 0o644)
 }
 
 func main() {
@@ -82,7 +83,8 @@ import (
 )
 
 func main() {
-	os.WriteFile(filepath.Join(os.Getenv("PIDDIR"), strconv.Itoa(os.Getpid())), nil, 0o644)
+	stat, _ := os.ReadFile("/proc/self/stat") // its start time tells a reused PID apart
+	os.WriteFile(filepath.Join(os.Getenv("PIDDIR"), strconv.Itoa(os.Getpid())), stat, 0o644)
 	for i := 0; i < 1000; i++ {
 		fmt.Println("tick", i)
 		time.Sleep(20 * time.Millisecond)
@@ -148,17 +150,26 @@ func (rig *leftoverRig) waitPids(n int) {
 	rig.t.Fatalf("fewer than %d processes started in 30 s", n)
 }
 
-// checkNothingLeft: every PID written is gone (or a zombie awaiting
-// its reaper) within 5 s, and the temporary directory is empty.
+// checkNothingLeft: every process that wrote its PID is gone (or a
+// zombie awaiting its reaper) within 5 s, and the temporary directory
+// is empty. A process is known by its PID and its start time, which it
+// wrote too: a PID the kernel has given to another process since is
+// not ours, and is neither reported nor killed.
 func (rig *leftoverRig) checkNothingLeft() {
 	rig.t.Helper()
 	ents, _ := os.ReadDir(rig.pids)
 	deadline := time.Now().Add(5 * time.Second)
 	for _, e := range ents {
 		pid, _ := strconv.Atoi(e.Name())
-		for alive(pid) {
+		stat, _ := os.ReadFile(filepath.Join(rig.pids, e.Name()))
+		start, ok := startTime(string(stat))
+		if !ok {
+			rig.t.Errorf("process %d wrote no /proc/self/stat", pid)
+			continue
+		}
+		for alive(pid, start) {
 			if time.Now().After(deadline) {
-				syscall.Kill(pid, syscall.SIGKILL) // ours: started by this test's runner
+				syscall.Kill(pid, syscall.SIGKILL) // ours: its PID and start time
 				rig.t.Errorf("process %d outlived the runner", pid)
 				break
 			}
@@ -170,15 +181,34 @@ func (rig *leftoverRig) checkNothingLeft() {
 	}
 }
 
-// alive reports whether pid runs (a zombie does not count).
-func alive(pid int) bool {
+// startTime is field 22 of a /proc/PID/stat line: when the process
+// started, in clock ticks since boot.
+func startTime(stat string) (string, bool) {
+	k := strings.LastIndexByte(stat, ')')
+	if k < 0 {
+		return "", false
+	}
+	f := strings.Fields(stat[k+1:])
+	if len(f) < 20 {
+		return "", false
+	}
+	return f[19], true // fields after the name start at field 3
+}
+
+// alive reports whether the process pid that started at start runs (a
+// zombie does not count).
+func alive(pid int, start string) bool {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 	if err != nil {
 		return false
 	}
 	s := string(b)
 	k := strings.LastIndexByte(s, ')')
-	return k < 0 || !strings.HasPrefix(strings.TrimSpace(s[k+1:]), "Z")
+	if k < 0 {
+		return false
+	}
+	now, ok := startTime(s)
+	return ok && now == start && !strings.HasPrefix(strings.TrimSpace(s[k+1:]), "Z")
 }
 
 // TestNothingLeftAfterSignal sends each signal in the middle of the
