@@ -19,10 +19,11 @@ import (
 	"time"
 )
 
-// leftoverChapter is a chapter whose section starts a server that
-// starts a grandchild in a session of its own, then runs a program
-// that prints a line every 20 ms for at most 20 s. Each process writes
-// its PID into $PIDDIR.
+// leftoverChapter is a chapter whose section runs a program that
+// leaves a grandchild in a session of its own and exits, starts a
+// server that starts such a grandchild too, then runs a program that
+// prints a line every 20 ms for at most 20 s. Each process writes its
+// PID and start time into $PIDDIR.
 var leftoverChapter = map[string]string{
 	"chapters/lo/README.md":    "# Lo\n\n<!-- nb:toc -->\n<!-- nb:end -->\n",
 	"chapters/lo/README.zh.md": "# 剩\n\n<!-- nb:toc -->\n<!-- nb:end -->\n",
@@ -72,6 +73,37 @@ func main() {
 	}
 }
 `,
+	// daemon leaves a grandchild in a session of its own and exits at
+	// once, as a daemon does: only a subreaper still has it below.
+	"chapters/lo/daemon/daemon.go": `package main
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"syscall"
+	"time"
+)
+
+func main() {
+	if len(os.Args) > 1 && os.Args[1] == "grandchild" {
+		stat, _ := os.ReadFile("/proc/self/stat")
+		os.WriteFile(filepath.Join(os.Getenv("PIDDIR"), strconv.Itoa(os.Getpid())), stat, 0o644)
+		time.Sleep(20 * time.Second)
+		return
+	}
+	exe, _ := os.Executable()
+	cmd := exec.Command(exe, "grandchild")
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	if err := cmd.Start(); err != nil {
+		fmt.Println("start:", err)
+		return
+	}
+	fmt.Println("left a grandchild behind")
+}
+`,
 	"chapters/lo/ticker/ticker.go": `package main
 
 import (
@@ -93,7 +125,7 @@ func main() {
 `,
 }
 
-const leftoverSection = "# Run\n\nSome prose.\n\n<!-- nb:start s srv -->\n\n<!-- nb:run timeout=30s ticker -->\n```text\n```\n\n<!-- nb:stop s -->\n```text\n```\n"
+const leftoverSection = "# Run\n\nSome prose.\n\n<!-- nb:run daemon -->\n```text\n```\n\n<!-- nb:start s srv -->\n\n<!-- nb:run timeout=30s ticker -->\n```text\n```\n\n<!-- nb:stop s -->\n```text\n```\n"
 
 // runnerBinary returns this test binary under the name "runner", which
 // TestMain makes behave as the runner.
@@ -224,7 +256,7 @@ func TestNothingLeftAfterSignal(t *testing.T) {
 			if err := cmd.Start(); err != nil {
 				t.Fatal(err)
 			}
-			rig.waitPids(3) // srv, its grandchild, ticker
+			rig.waitPids(4) // daemon's grandchild, srv, its grandchild, ticker
 			cmd.Process.Signal(sig)
 			err := cmd.Wait()
 			ws := cmd.ProcessState.Sys().(syscall.WaitStatus)
@@ -252,7 +284,7 @@ func TestNothingLeftAfterBrokenPipe(t *testing.T) {
 		t.Fatal(err)
 	}
 	w.Close()
-	rig.waitPids(3)
+	rig.waitPids(4)
 	br := bufio.NewReader(r)
 	for i := 0; i < 3; i++ {
 		if _, err := br.ReadString('\n'); err != nil {
@@ -304,19 +336,19 @@ func TestUpdateInterrupted(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	rig.waitPids(3)
+	rig.waitPids(4)
 	cmd.Process.Signal(syscall.SIGINT)
 	cmd.Wait()
 	after, _ := os.ReadFile(notes)
 	if string(after) != string(before) {
 		t.Errorf("the notes changed:\n%s", after)
 	}
-	if ents, _ := os.ReadDir(filepath.Dir(notes)); len(ents) != 6 {
+	if ents, _ := os.ReadDir(filepath.Dir(notes)); len(ents) != 7 {
 		var names []string
 		for _, e := range ents {
 			names = append(names, e.Name())
 		}
-		t.Errorf("the chapter holds %s, want the 6 files it had", names)
+		t.Errorf("the chapter holds %s, want the 7 files it had", names)
 	}
 	rig.checkNothingLeft()
 }
