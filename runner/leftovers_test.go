@@ -45,7 +45,8 @@ import (
 func note() {
 	f := filepath.Join(os.Getenv("PIDDIR"), strconv.Itoa(os.Getpid()))
 	stat, _ := os.ReadFile("/proc/self/stat") // its start time tells a reused PID apart
-	os.WriteFile(f, stat, 0o644)
+	os.WriteFile(f+".tmp", stat, 0o644) // then renamed: never seen half written
+	os.Rename(f+".tmp", f)
 }
 
 func main() {
@@ -90,7 +91,9 @@ import (
 func main() {
 	if len(os.Args) > 1 && os.Args[1] == "grandchild" {
 		stat, _ := os.ReadFile("/proc/self/stat")
-		os.WriteFile(filepath.Join(os.Getenv("PIDDIR"), strconv.Itoa(os.Getpid())), stat, 0o644)
+		f := filepath.Join(os.Getenv("PIDDIR"), strconv.Itoa(os.Getpid()))
+		os.WriteFile(f+".tmp", stat, 0o644) // then renamed: never seen half written
+		os.Rename(f+".tmp", f)
 		time.Sleep(20 * time.Second)
 		return
 	}
@@ -116,7 +119,9 @@ import (
 
 func main() {
 	stat, _ := os.ReadFile("/proc/self/stat") // its start time tells a reused PID apart
-	os.WriteFile(filepath.Join(os.Getenv("PIDDIR"), strconv.Itoa(os.Getpid())), stat, 0o644)
+	f := filepath.Join(os.Getenv("PIDDIR"), strconv.Itoa(os.Getpid()))
+	os.WriteFile(f+".tmp", stat, 0o644) // then renamed: never seen half written
+	os.Rename(f+".tmp", f)
 	for i := 0; i < 1000; i++ {
 		fmt.Println("tick", i)
 		time.Sleep(20 * time.Millisecond)
@@ -174,7 +179,7 @@ func (rig *leftoverRig) command(args ...string) *exec.Cmd {
 func (rig *leftoverRig) waitPids(n int) {
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
-		if ents, _ := os.ReadDir(rig.pids); len(ents) >= n {
+		if ps, _ := filepath.Glob(filepath.Join(rig.pids, "[0-9]*[0-9]")); len(ps) >= n {
 			return
 		}
 		time.Sleep(10 * time.Millisecond)
@@ -192,7 +197,10 @@ func (rig *leftoverRig) checkNothingLeft() {
 	ents, _ := os.ReadDir(rig.pids)
 	deadline := time.Now().Add(5 * time.Second)
 	for _, e := range ents {
-		pid, _ := strconv.Atoi(e.Name())
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue // a PID file not yet renamed: its process died writing it
+		}
 		stat, _ := os.ReadFile(filepath.Join(rig.pids, e.Name()))
 		start, ok := startTime(string(stat))
 		if !ok {

@@ -41,7 +41,9 @@ import (
 func main() {
 	if d := os.Getenv("PIDDIR"); d != "" {
 		stat, _ := os.ReadFile("/proc/self/stat") // its start time tells a reused PID apart
-		os.WriteFile(filepath.Join(d, strconv.Itoa(os.Getpid())), stat, 0o644)
+		f := filepath.Join(d, strconv.Itoa(os.Getpid()))
+		os.WriteFile(f+".tmp", stat, 0o644) // then renamed: never seen half written
+		os.Rename(f+".tmp", f)
 	}
 	fmt.Println(strings.Join(append([]string{"hello, world"}, os.Args[1:]...), " "))
 }
