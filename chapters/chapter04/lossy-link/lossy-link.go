@@ -720,11 +720,11 @@ func loopbackMSS() (uint32, error) {
 
 // info holds the fields of struct tcp_info this program prints.
 type info struct {
-	rto, sndMSS, rtt, rttvar      uint32
-	ssthresh, cwnd, advmss, total uint32
-	totalRetrans                  uint32
-	bytesAcked                    uint64
-	unacked, notSent              uint32
+	rto, sndMSS, rtt, rttvar uint32
+	ssthresh, cwnd, advmss   uint32
+	totalRetrans             uint32
+	bytesAcked               uint64
+	unacked, notSent         uint32
 }
 
 // region tcpinfo
